@@ -1,0 +1,58 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Install what a fresh Debian 12 machine needs to build and test irqhint:
+# QEMU's build dependencies, meson/pycotap from bookworm-backports, a
+# deb-src entry for trixie (the pinned upstream source), firmware, and
+# the guest kernel + busybox used by the boot tests.
+#
+# Idempotent: a stamp file records the package set that was installed.
+set -euo pipefail
+
+[ "$(id -u)" = 0 ] || { echo "install-deps: must run as root (apt-get)" >&2; exit 1; }
+
+SRC_LIST=/etc/apt/sources.list.d/irqhint.sources
+BUILD_PKGS="build-essential pkg-config ninja-build flex bison dpkg-dev
+  libglib2.0-dev libpixman-1-dev zlib1g-dev libfdt-dev libslirp-dev
+  python3 python3-venv python3-setuptools python3-wheel
+  seabios ipxe-qemu busybox-static cpio gzip xz-utils socat jq"
+BPO_PKGS="meson python3-pycotap qemu-system-data"
+
+want=$(printf '%s\n' "v3" $BUILD_PKGS $BPO_PKGS | sha256sum | cut -c1-16)
+stamp=/var/lib/irqhint-deps.$want
+if [ -e "$stamp" ]; then
+    exit 0
+fi
+
+if [ ! -e "$SRC_LIST" ]; then
+    cat > "$SRC_LIST" <<'SRC'
+# Added by irqhint scripts/install-deps.sh
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: trixie trixie-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb-src
+URIs: http://deb.debian.org/debian-security
+Suites: trixie-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+fi
+
+echo "install-deps: apt-get update" >&2
+apt-get update -qq
+export DEBIAN_FRONTEND=noninteractive
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $BUILD_PKGS
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends -t bookworm-backports $BPO_PKGS
+touch "$stamp"
+echo "install-deps: done" >&2
