@@ -57,6 +57,11 @@
 #define VIRTIO_IRQHINT_FLAG_PINNED              (1u << 1)
 /* The placement of a hinted vCPU was last observed (may move). */
 #define VIRTIO_IRQHINT_FLAG_OBSERVED            (1u << 2)
+/*
+ * Computed on the host this guest migrated from; recomputed when the
+ * source next raises an interrupt here.
+ */
+#define VIRTIO_IRQHINT_FLAG_MIGRATED            (1u << 3)
 
 /* APIC ID slots in one entry. */
 #define VIRTIO_IRQHINT_MAX_VCPUS                4

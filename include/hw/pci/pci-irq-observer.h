@@ -1,0 +1,43 @@
+/*
+ * Observe MSI and MSI-X messages as PCI devices send them
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef HW_PCI_PCI_IRQ_OBSERVER_H
+#define HW_PCI_PCI_IRQ_OBSERVER_H
+
+#include "hw/pci/pci_device.h"
+
+/*
+ * An observer is told about every MSI or MSI-X message a PCI device sends
+ * (not those it only marks pending), with the vector it was sent for.  It
+ * runs in the thread that raises the interrupt, possibly without the BQL,
+ * so it must be cheap and thread-safe.  At most one observer is installed
+ * at a time; with none installed, the hook costs one predictable branch.
+ */
+typedef void PCIIRQObserverFunc(void *opaque, PCIDevice *dev, bool msix,
+                                unsigned int vector);
+
+typedef struct PCIIRQObserver {
+    PCIIRQObserverFunc *fn;
+    void *opaque;
+} PCIIRQObserver;
+
+extern PCIIRQObserver *pci_irq_observer;
+
+/* Install @obs; fails (returns false) when another one is installed. */
+bool pci_irq_observer_install(PCIIRQObserver *obs);
+void pci_irq_observer_remove(PCIIRQObserver *obs);
+
+void pci_irq_observe_slow(PCIDevice *dev, bool msix, unsigned int vector);
+
+static inline void pci_irq_observe(PCIDevice *dev, bool msix,
+                                   unsigned int vector)
+{
+    if (unlikely(qatomic_read(&pci_irq_observer))) {
+        pci_irq_observe_slow(dev, msix, vector);
+    }
+}
+
+#endif

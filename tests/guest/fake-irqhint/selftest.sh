@@ -1,0 +1,193 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Guest side of the irqhint driver self-test against fake_irqhint (run by
+# tests/guest/fake-irqhint/run.sh, which boots with fake_irqhint=1 and):
+#   00:03.0 virtio-net-pci  (MSI-X, vectors 0..2 allocated, 4 in the table)
+#   00:04.0 virtio-blk-pci  (MSI-X, managed affinity)
+#   00:1f.2 q35 AHCI         (MSI, 1 vector) with the ahci module loaded
+# Prints "PASS: ..." / "FAIL: ..." lines and exits with the failure count.
+
+CTL=/sys/kernel/debug/fake-irqhint/ctl
+NET=0000:00:03.0
+BLK=0000:00:04.0
+SATA=0000:00:1f.2
+fails=0
+dir=
+
+pass() { echo "PASS: $*"; }
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+ctl() { echo "$*" > "$CTL" || fail "ctl $*"; }
+stat() { sed -n "s/^$1 //p" "$dir/stats"; }
+
+# irq of an entry in the table file, by entry number
+entry_irq() { sed -n "s/^$1 .* irq=\([0-9-]*\) .*/\1/p" "$dir/table"; }
+entry_status() { sed -n "s/^$1 .* status=\([^ ]*\)$/\1/p" "$dir/table"; }
+affinity() { cat "/proc/irq/$1/smp_affinity_list"; }
+
+expect() {
+    # expect WHAT ACTUAL WANTED
+    if [ "$2" = "$3" ]; then
+        pass "$1 = $3"
+    else
+        fail "$1 = '$2', expected '$3'"
+    fi
+}
+
+# Raise a config change and wait for the driver to process it.
+update() {
+    before=$(stat updates)
+    before_u=$(stat unsettled)
+    ctl changed
+    i=0
+    while [ $i -lt 100 ]; do
+        [ "$(stat updates)" != "$before" ] && return 0
+        [ "$(stat unsettled)" != "$before_u" ] && return 0
+        usleep 50000
+        i=$((i + 1))
+    done
+    fail "no update after config change"
+}
+
+dir=$(echo /sys/kernel/debug/virtio-irqhint/*)
+[ -f "$dir/stats" ] || { fail "no irqhint debugfs dir"; exit 1; }
+echo "irqhint dir $dir"
+lspci_irqs() { ls "/sys/bus/pci/devices/$1/msi_irqs" 2>/dev/null | tr '\n' ' '; }
+echo "net msi_irqs: $(lspci_irqs $NET) blk: $(lspci_irqs $BLK) sata: $(lspci_irqs $SATA)"
+
+# The probe read an empty table.
+expect "probe: entries" "$(stat entries)" 0
+expect "probe: updates" "$(stat updates)" 1
+
+# 1. Valid entries are applied.
+ctl clear
+ctl header 3 127 32 4
+ctl entry 0 $NET 1 2 1 0 1 2
+ctl entry 1 $NET 2 2 3 0 2 1 3
+ctl entry 2 $SATA 0 1 4 0 1 3
+ctl gen 2
+update
+cat "$dir/table"
+expect "valid: applied" "$(stat applied)" 3
+expect "valid: skipped" "$(stat skipped)" 0
+irq0=$(entry_irq 0)
+irq1=$(entry_irq 1)
+irq2=$(entry_irq 2)
+expect "valid: net msix 1 affinity" "$(affinity "$irq0")" 2
+expect "valid: net msix 2 affinity" "$(affinity "$irq1")" 1,3
+expect "valid: sata msi 0 affinity" "$(affinity "$irq2")" 3
+dmesg | grep -q "irqhint: gen 2 entries 3 applied 3 skipped 0" &&
+    pass "valid: summary line" || fail "valid: summary line"
+
+# 2. Every kind of invalid entry is skipped with its reason.
+ctl clear
+ctl header 11 127 32 4
+ctl entry 0 $NET 1 9 1 0 1 0                 # type
+ctl entry 1 $NET 1 2 9 0 1 0                 # reason
+ctl entry 2 $NET 1 2 1 0 5 0 1 2 3           # nr_vcpus
+ctl entry 3 $NET 1 2 0 0 0                   # empty
+ctl entry 4 0000:00:09.0 0 2 1 0 1 0         # device
+ctl entry 5 $NET 99 2 1 0 1 0                # index
+ctl entry 6 $NET 3 2 1 0 1 0                 # vector (in table, not allocated)
+ctl entry 7 $NET 1 2 1 0 2 0 9               # cpu
+ctl entry 8 $BLK 1 2 1 0 1 0                 # managed
+ctl entry 9 $SATA 1 1 1 0 1 0                # index (MSI, 1 vector)
+ctl entry 10 $NET 0 1 1 0 1 0                # index (no MSI capability)
+ctl gen 4
+update
+cat "$dir/table"
+expect "invalid: applied" "$(stat applied)" 0
+expect "invalid: skipped" "$(stat skipped)" 11
+for r in type reason nr_vcpus empty device vector cpu managed; do
+    expect "invalid: skipped_$r" "$(stat skipped_$r)" 1
+done
+expect "invalid: skipped_index" "$(stat skipped_index)" 3
+expect "invalid: entry 7 status" "$(entry_status 7)" skipped:cpu
+expect "invalid: entry 7 left alone" "$(affinity "$irq0")" 2
+
+# 3. Table-level errors.
+ctl header 200 127 32 4
+ctl gen 6
+update
+expect "num>max: read" "$(stat read)" 127
+expect "num>max: skipped_table" "$(stat skipped_table)" 73
+ctl header 5 300 32 4
+update
+expect "max>window: read" "$(stat read)" 5
+ctl header 5 127 16 4
+update
+expect "entry_size: read" "$(stat read)" 0
+expect "entry_size: skipped_table" "$(stat skipped_table)" 5
+ctl clear
+ctl header 1 127 32 2
+ctl entry 0 $NET 1 2 1 0 3 0 1 2
+update
+expect "max_vcpus 2: skipped_nr_vcpus" "$(stat skipped_nr_vcpus)" 1
+
+# 4. Generation protocol.
+ctl header 1 127 32 4
+ctl entry 0 $NET 1 2 1 0 1 1
+prev=$(stat generation)
+ctl gen 7
+update
+expect "odd gen: unsettled" "$(stat unsettled)" 1
+expect "odd gen: generation kept" "$(stat generation)" "$prev"
+ctl gen 8
+ctl unstable 3
+update
+expect "moving gen: settled at" "$(stat generation)" 14
+expect "moving gen: applied" "$(stat applied)" 1
+expect "moving gen: affinity" "$(affinity "$irq0")" 1
+ctl unstable 1000
+update
+expect "always moving: unsettled" "$(stat unsettled)" 2
+ctl unstable 0
+
+# 5. observe_only: read and count, apply nothing.
+echo 1 > /sys/module/irqhint/parameters/observe_only
+ctl entry 0 $NET 1 2 1 0 1 3
+ctl gen 20
+update
+expect "observe: observed" "$(stat observed)" 1
+expect "observe: applied" "$(stat applied)" 0
+expect "observe: affinity unchanged" "$(affinity "$irq0")" 1
+echo 0 > /sys/module/irqhint/parameters/observe_only
+update
+expect "observe off: applied" "$(stat applied)" 1
+expect "observe off: affinity" "$(affinity "$irq0")" 3
+
+# 6. Garbage: random config contents never crash the guest.
+n=0
+while [ $n -lt 200 ]; do
+    ctl raw $(((RANDOM % 64) * 4)) $((RANDOM * 65536 + RANDOM))
+    ctl raw $(((RANDOM % 1024) * 4)) $((RANDOM * 65536 + RANDOM))
+    [ $((n % 10)) = 0 ] && update
+    n=$((n + 1))
+done
+pass "fuzz: 200 random writes survived"
+
+# 7. Removing the driver restores what it changed.
+ctl clear
+ctl header 2 127 32 4
+ctl entry 0 $NET 1 2 1 0 1 2
+ctl entry 1 $SATA 0 1 1 0 1 1
+ctl gen 40
+update
+expect "before remove: net" "$(affinity "$irq0")" 2
+expect "before remove: sata" "$(affinity "$irq2")" 1
+rmmod fake_irqhint || fail "rmmod fake_irqhint"
+expect "after remove: net msix 1" "$(affinity "$irq0")" 0-3
+expect "after remove: net msix 2" "$(affinity "$irq1")" 0-3
+expect "after remove: sata msi 0" "$(affinity "$irq2")" 0-3
+rmmod irqhint || fail "rmmod irqhint"
+[ -e /sys/kernel/debug/virtio-irqhint ] && fail "debugfs left behind" ||
+    pass "debugfs removed"
+
+if dmesg | grep -qE 'BUG|WARNING|Oops|general protection'; then
+    fail "kernel warnings:"
+    dmesg | grep -E -A20 'BUG|WARNING|Oops|general protection'
+else
+    pass "no kernel warnings"
+fi
+echo "selftest: $fails failed"
+exit $fails

@@ -1,0 +1,626 @@
+/*
+ * QTest testcases for virtio-irqhint
+ *
+ * The interrupts come from real devices: edu's MSI and virtio-rng's
+ * MSI-X, driven from the test.  QEMU is started pinned to one host CPU
+ * (it inherits the test's affinity), so the host CPU that raises them is
+ * known.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "libqtest.h"
+#include "qemu/bswap.h"
+#include "qemu/module.h"
+#include "qobject/qdict.h"
+#include "qobject/qlist.h"
+#include "libqos/qgraph.h"
+#include "libqos/pci-pc.h"
+#include "libqos/virtio-irqhint.h"
+#include "standard-headers/linux/pci_regs.h"
+#include "standard-headers/linux/virtio_config.h"
+#include "standard-headers/linux/virtio_irqhint.h"
+
+#define EDU_SLOT            5
+#define RNG_SLOT            6
+#define EDU_RAISE_IRQ       0x60
+#define EDU_ACK_IRQ         0x64
+#define WAIT_US             (10 * G_USEC_PER_SEC)
+
+static cpu_set_t saved_affinity;
+static int pinned_cpu = -1;
+
+static int host_cpus(void)
+{
+    return sysconf(_SC_NPROCESSORS_CONF);
+}
+
+/* Pin this process (and so the QEMU it starts) to the CPU it runs on. */
+static void pin_self(void)
+{
+    cpu_set_t set;
+
+    g_assert_cmpint(sched_getaffinity(0, sizeof(saved_affinity),
+                                      &saved_affinity), ==, 0);
+    pinned_cpu = sched_getcpu();
+    g_assert_cmpint(pinned_cpu, >=, 0);
+    CPU_ZERO(&set);
+    CPU_SET(pinned_cpu, &set);
+    g_assert_cmpint(sched_setaffinity(0, sizeof(set), &set), ==, 0);
+}
+
+static void unpin_self(void)
+{
+    sched_setaffinity(0, sizeof(saved_affinity), &saved_affinity);
+}
+
+/* A host CPU other than the pinned one, or -1 on a one-CPU host. */
+static int other_cpu(void)
+{
+    return host_cpus() > 1 ? (pinned_cpu + 1) % host_cpus() : -1;
+}
+
+static void *before_edu(GString *cmd_line, void *arg)
+{
+    pin_self();
+    g_string_append_printf(cmd_line, " -smp 2 -device edu,addr=%02x.0",
+                           EDU_SLOT);
+    return arg;
+}
+
+static void *before_rng(GString *cmd_line, void *arg)
+{
+    pin_self();
+    g_string_append_printf(cmd_line, " -smp 2 -device virtio-rng-pci,addr=%02x.0",
+                           RNG_SLOT);
+    return arg;
+}
+
+/* Configuration space */
+
+static struct virtio_irqhint_config read_header(QVirtioDevice *vdev)
+{
+    struct virtio_irqhint_config h = {
+        .generation = qvirtio_config_readl(vdev, 0),
+        .num_entries = qvirtio_config_readw(vdev, 4),
+        .max_entries = qvirtio_config_readw(vdev, 6),
+        .entry_size = qvirtio_config_readw(vdev, 8),
+        .max_vcpus = qvirtio_config_readw(vdev, 10),
+    };
+    return h;
+}
+
+static struct virtio_irqhint_entry read_entry(QVirtioDevice *vdev, int i)
+{
+    struct virtio_irqhint_entry e;
+    uint32_t *w = (uint32_t *)&e;
+
+    for (int j = 0; j < sizeof(e) / 4; j++) {
+        w[j] = cpu_to_le32(qvirtio_config_readl(
+            vdev, VIRTIO_IRQHINT_ENTRY_OFFSET(i) + 4 * j));
+    }
+    return e;
+}
+
+/* Find the table entry for (devfn, type, index); fails the test if none. */
+static struct virtio_irqhint_entry find_entry(QVirtioDevice *vdev,
+                                              uint8_t devfn, uint8_t type,
+                                              uint16_t index)
+{
+    struct virtio_irqhint_config h = read_header(vdev);
+
+    g_assert_cmpint(h.generation % 2, ==, 0);
+    g_assert_cmpint(h.num_entries, <=, h.max_entries);
+    for (int i = 0; i < h.num_entries; i++) {
+        struct virtio_irqhint_entry e = read_entry(vdev, i);
+
+        if (e.bus == 0 && e.devfn == devfn && e.type == type &&
+            le16_to_cpu(e.index) == index) {
+            return e;
+        }
+    }
+    g_test_message("no entry for devfn 0x%x type %d index %d in %d entries",
+                   devfn, type, index, h.num_entries);
+    g_assert_not_reached();
+}
+
+/* Wait until the table's generation moves past @gen. */
+static uint32_t wait_generation(QTestState *qts, QVirtioDevice *vdev,
+                                uint32_t gen)
+{
+    gint64 end = g_get_monotonic_time() + WAIT_US;
+    uint32_t now;
+
+    while ((now = qvirtio_config_readl(vdev, 0)) == gen) {
+        g_assert_cmpint(g_get_monotonic_time(), <, end);
+        qtest_clock_step(qts, 100);
+        g_usleep(1000);
+    }
+    g_assert_cmpint(now % 2, ==, 0);
+    return now;
+}
+
+/* QMP helpers */
+
+static QDict *query(QTestState *qts)
+{
+    QDict *rsp = qtest_qmp(qts, "{ 'execute': 'query-irqhint' }");
+    QDict *ret = qdict_get_qdict(rsp, "return");
+
+    g_assert_nonnull(ret);
+    qobject_ref(ret);
+    qobject_unref(rsp);
+    return ret;
+}
+
+/* The query-irqhint source for (devfn, msix, index), or NULL. */
+static QDict *find_source(QDict *info, int devfn, bool msix, int index)
+{
+    QList *sources = qdict_get_qlist(info, "sources");
+    QListEntry *e;
+
+    QLIST_FOREACH_ENTRY(sources, e) {
+        QDict *src = qobject_to(QDict, qlist_entry_obj(e));
+
+        if (qdict_get_int(src, "devfn") == devfn &&
+            qdict_get_bool(src, "msix") == msix &&
+            qdict_get_int(src, "index") == index) {
+            return src;
+        }
+    }
+    return NULL;
+}
+
+static void set_placement(QTestState *qts, int vcpu, int host)
+{
+    qtest_qmp_assert_success(qts, "{ 'execute': 'irqhint-set-placement',"
+                             " 'arguments': { 'cpu-index': %d,"
+                             " 'host-cpu': %d } }", vcpu, host);
+}
+
+static void assert_hint(struct virtio_irqhint_entry *e, int reason,
+                        int nr, const uint32_t *apic)
+{
+    g_assert_cmpint(e->reason, ==, reason);
+    g_assert_cmpint(e->nr_vcpus, ==, nr);
+    for (int i = 0; i < nr; i++) {
+        g_assert_cmpint(le32_to_cpu(e->apic_id[i]), ==, apic[i]);
+    }
+}
+
+/* Driver side: negotiate features, so the config interrupt is enabled. */
+static void start_driver(QVirtioDevice *vdev)
+{
+    uint64_t f = qvirtio_get_features(vdev);
+
+    g_assert(f & (1ull << VIRTIO_F_VERSION_1));
+    g_assert(f & (1ull << VIRTIO_IRQHINT_F_NEAREST));
+    qvirtio_set_features(vdev, f & ((1ull << VIRTIO_F_VERSION_1) |
+                                    (1ull << VIRTIO_IRQHINT_F_NEAREST)));
+    qvirtio_set_driver_ok(vdev);
+}
+
+/* edu: enable its MSI, then raise it @n times. */
+static QPCIDevice *edu_setup(QPCIBus *bus, QPCIBar *bar)
+{
+    QPCIDevice *edu = qpci_device_find(bus, QPCI_DEVFN(EDU_SLOT, 0));
+    uint8_t cap;
+    uint16_t flags;
+
+    g_assert_nonnull(edu);
+    qpci_device_enable(edu);
+    *bar = qpci_iomap(edu, 0, NULL);
+    cap = qpci_find_capability(edu, PCI_CAP_ID_MSI, 0);
+    g_assert_cmpint(cap, !=, 0);
+    flags = qpci_config_readw(edu, cap + PCI_MSI_FLAGS);
+    qpci_config_writel(edu, cap + PCI_MSI_ADDRESS_LO, 0xfee00000);
+    if (flags & PCI_MSI_FLAGS_64BIT) {
+        qpci_config_writel(edu, cap + PCI_MSI_ADDRESS_HI, 0);
+        qpci_config_writew(edu, cap + PCI_MSI_DATA_64, 0x41);
+    } else {
+        qpci_config_writew(edu, cap + PCI_MSI_DATA_32, 0x41);
+    }
+    qpci_config_writew(edu, cap + PCI_MSI_FLAGS, flags | PCI_MSI_FLAGS_ENABLE);
+    return edu;
+}
+
+static void edu_raise(QPCIDevice *edu, QPCIBar bar, int n)
+{
+    for (int i = 0; i < n; i++) {
+        qpci_io_writel(edu, bar, EDU_RAISE_IRQ, 1);
+        qpci_io_writel(edu, bar, EDU_ACK_IRQ, 1);
+    }
+}
+
+/* Wait until query-irqhint shows @events on a source. */
+static QDict *wait_source(QTestState *qts, int devfn, bool msix, int index,
+                          int64_t events)
+{
+    gint64 end = g_get_monotonic_time() + WAIT_US;
+
+    for (;;) {
+        QDict *info = query(qts);
+        QDict *src = find_source(info, devfn, msix, index);
+
+        if (src && qdict_get_int(src, "events") >= events &&
+            qdict_get_bool(src, "published")) {
+            return info;
+        }
+        qobject_unref(info);
+        g_assert_cmpint(g_get_monotonic_time(), <, end);
+        g_usleep(1000);
+    }
+}
+
+/* Tests */
+
+static void test_config_layout(void *obj, void *data, QGuestAllocator *alloc)
+{
+    QVirtioIrqhint *ih = obj;
+    struct virtio_irqhint_config h = read_header(ih->vdev);
+
+    g_assert_cmpint(ih->vdev->device_type, ==, VIRTIO_ID_IRQHINT);
+    g_assert_cmpint(h.max_entries, ==, 64);
+    g_assert_cmpint(h.entry_size, ==, sizeof(struct virtio_irqhint_entry));
+    g_assert_cmpint(h.entry_size, ==, 32);
+    g_assert_cmpint(h.max_vcpus, ==, VIRTIO_IRQHINT_MAX_VCPUS);
+    g_assert_cmpint(h.generation % 2, ==, 0);
+    g_assert_cmpint(h.num_entries, <=, h.max_entries);
+    start_driver(ih->vdev);
+}
+
+static void test_msi_hint(void *obj, void *data, QGuestAllocator *alloc)
+{
+    QVirtioIrqhint *ih = obj;
+    QVirtioPCIDevice *pv = &container_of(ih, QVirtioIrqhintPCI,
+                                         irqhint)->pci_vdev;
+    QTestState *qts = pv->pdev->bus->qts;
+    uint8_t devfn = QPCI_DEVFN(EDU_SLOT, 0);
+    struct virtio_irqhint_entry e;
+    QPCIDevice *edu;
+    QPCIBar bar;
+    QDict *info, *src;
+    QList *hint;
+    uint32_t gen, gen2;
+    int other = other_cpu();
+
+    start_driver(ih->vdev);
+    gen = qvirtio_config_readl(ih->vdev, 0);
+    edu = edu_setup(pv->pdev->bus, &bar);
+    edu_raise(edu, bar, 3);
+
+    /* The first event publishes an entry: both vCPUs sit on our CPU. */
+    info = wait_source(qts, devfn, false, 0, 3);
+    src = find_source(info, devfn, false, 0);
+    g_assert_cmpint(qdict_get_int(src, "host-cpu"), ==, pinned_cpu);
+    g_assert_cmpint(qdict_get_int(src, "events"), ==, 3);
+    g_assert_cmpstr(qdict_get_str(src, "reason"), ==, "colocated");
+    hint = qdict_get_qlist(src, "hint");
+    g_assert_cmpint(qlist_size(hint), ==, 2);
+    qobject_unref(info);
+
+    gen = wait_generation(qts, ih->vdev, gen);
+    e = find_entry(ih->vdev, devfn, VIRTIO_IRQHINT_TYPE_MSI, 0);
+    assert_hint(&e, VIRTIO_IRQHINT_REASON_COLOCATED, 2,
+                (uint32_t[]){ 0, 1 });
+    g_assert(le16_to_cpu(e.flags) & VIRTIO_IRQHINT_FLAG_PINNED);
+
+    if (other < 0) {
+        g_test_skip("one host CPU: cannot place a vCPU away from the "
+                    "raising CPU");
+        goto out;
+    }
+
+    /* Management placement: only vCPU 1 runs on the raising CPU. */
+    set_placement(qts, 0, other);
+    set_placement(qts, 1, pinned_cpu);
+    qvirtio_wait_config_isr(ih->vdev, WAIT_US);
+    gen2 = wait_generation(qts, ih->vdev, gen);
+    g_assert_cmpint(gen2, >, gen);
+    e = find_entry(ih->vdev, devfn, VIRTIO_IRQHINT_TYPE_MSI, 0);
+    assert_hint(&e, VIRTIO_IRQHINT_REASON_MANAGEMENT, 1, (uint32_t[]){ 1 });
+
+    /* Re-placement moves the hint and bumps the generation again. */
+    set_placement(qts, 1, other);
+    set_placement(qts, 0, pinned_cpu);
+    gen = wait_generation(qts, ih->vdev, gen2);
+    g_assert_cmpint(gen, >, gen2);
+    e = find_entry(ih->vdev, devfn, VIRTIO_IRQHINT_TYPE_MSI, 0);
+    assert_hint(&e, VIRTIO_IRQHINT_REASON_MANAGEMENT, 1, (uint32_t[]){ 0 });
+
+    /* Clearing falls back to the pinned threads: both vCPUs again. */
+    qtest_qmp_assert_success(qts, "{ 'execute': 'irqhint-clear-placement' }");
+    gen2 = wait_generation(qts, ih->vdev, gen);
+    e = find_entry(ih->vdev, devfn, VIRTIO_IRQHINT_TYPE_MSI, 0);
+    assert_hint(&e, VIRTIO_IRQHINT_REASON_COLOCATED, 2,
+                (uint32_t[]){ 0, 1 });
+out:
+    g_free(edu);
+    unpin_self();
+}
+
+static void test_msix_hint(void *obj, void *data, QGuestAllocator *alloc)
+{
+    QVirtioIrqhint *ih = obj;
+    QVirtioPCIDevice *pv = &container_of(ih, QVirtioIrqhintPCI,
+                                         irqhint)->pci_vdev;
+    QTestState *qts = pv->pdev->bus->qts;
+    uint8_t devfn = QPCI_DEVFN(RNG_SLOT, 0);
+    QVirtioPCIDevice *rng;
+    QVirtQueue *vq;
+    struct virtio_irqhint_entry e;
+    uint64_t buf, f;
+    uint32_t head, gen;
+    QDict *info;
+    int other = other_cpu();
+
+    start_driver(ih->vdev);
+    gen = qvirtio_config_readl(ih->vdev, 0);
+
+    rng = virtio_pci_new(pv->pdev->bus,
+                         &(QPCIAddress) { .devfn = devfn });
+    g_assert_nonnull(rng);
+    qvirtio_pci_device_enable(rng);
+    qvirtio_start_device(&rng->vdev);
+    qpci_msix_enable(rng->pdev);
+    qvirtio_pci_set_msix_configuration_vector(rng, alloc, 0);
+    f = qvirtio_get_features(&rng->vdev);
+    qvirtio_set_features(&rng->vdev, f & (1ull << VIRTIO_F_VERSION_1));
+    vq = qvirtqueue_setup(&rng->vdev, alloc, 0);
+    qvirtqueue_pci_msix_setup(rng, (QVirtQueuePCI *)vq, alloc, 1);
+    qvirtio_set_driver_ok(&rng->vdev);
+
+    /* Ask for entropy: the device answers with MSI-X vector 1. */
+    buf = guest_alloc(alloc, 16);
+    head = qvirtqueue_add(qts, vq, buf, 16, true, false);
+    qvirtqueue_kick(qts, &rng->vdev, vq, head);
+    qvirtio_wait_used_elem(qts, &rng->vdev, vq, head, NULL, WAIT_US);
+
+    info = wait_source(qts, devfn, true, 1, 1);
+    g_assert_cmpint(qdict_get_int(find_source(info, devfn, true, 1),
+                                  "host-cpu"), ==, pinned_cpu);
+    qobject_unref(info);
+    gen = wait_generation(qts, ih->vdev, gen);
+    e = find_entry(ih->vdev, devfn, VIRTIO_IRQHINT_TYPE_MSIX, 1);
+    assert_hint(&e, VIRTIO_IRQHINT_REASON_COLOCATED, 2,
+                (uint32_t[]){ 0, 1 });
+
+    if (other >= 0) {
+        set_placement(qts, 0, other);
+        set_placement(qts, 1, other);
+        gen = wait_generation(qts, ih->vdev, gen);
+        e = find_entry(ih->vdev, devfn, VIRTIO_IRQHINT_TYPE_MSIX, 1);
+        /* No vCPU left on the raising CPU: nearest by topology, or none. */
+        g_assert_cmpint(e.reason, !=, VIRTIO_IRQHINT_REASON_COLOCATED);
+        g_assert_cmpint(e.reason, !=, VIRTIO_IRQHINT_REASON_MANAGEMENT);
+        if (e.reason == VIRTIO_IRQHINT_REASON_NONE) {
+            g_assert_cmpint(e.nr_vcpus, ==, 0);
+        } else {
+            assert_hint(&e, e.reason, 2, (uint32_t[]){ 0, 1 });
+        }
+    }
+
+    guest_free(alloc, buf);
+    qvirtqueue_cleanup(rng->vdev.bus, vq, alloc);
+    qos_object_destroy((QOSGraphObject *)rng);
+    unpin_self();
+}
+
+static void test_bad_qmp(void *obj, void *data, QGuestAllocator *alloc)
+{
+    QVirtioIrqhint *ih = obj;
+    QTestState *qts = container_of(ih, QVirtioIrqhintPCI,
+                                   irqhint)->pci_vdev.pdev->bus->qts;
+    static const struct {
+        const char *cmd;
+        const char *msg;
+    } bad[] = {
+        { "{ 'execute': 'irqhint-set-placement', 'arguments':"
+          " { 'cpu-index': 99, 'host-cpu': 0 } }", "names no vCPU" },
+        { "{ 'execute': 'irqhint-set-placement', 'arguments':"
+          " { 'cpu-index': -1, 'host-cpu': 0 } }", "names no vCPU" },
+        { "{ 'execute': 'irqhint-set-placement', 'arguments':"
+          " { 'cpu-index': 0, 'host-cpu': 100000 } }",
+          "is not a CPU of this host" },
+        { "{ 'execute': 'irqhint-set-placement', 'arguments':"
+          " { 'cpu-index': 0, 'host-cpu': -3 } }",
+          "is not a CPU of this host" },
+        { "{ 'execute': 'irqhint-clear-placement', 'arguments':"
+          " { 'cpu-index': 7 } }", "names no vCPU" },
+    };
+
+    for (int i = 0; i < ARRAY_SIZE(bad); i++) {
+        QDict *rsp = qtest_qmp(qts, bad[i].cmd);
+        QDict *err = qdict_get_qdict(rsp, "error");
+
+        g_assert_nonnull(err);
+        g_assert_nonnull(strstr(qdict_get_str(err, "desc"), bad[i].msg));
+        qobject_unref(rsp);
+    }
+    /* Still alive, and the placement untouched. */
+    qtest_qmp_assert_success(qts, "{ 'execute': 'query-irqhint' }");
+}
+
+/* Command-line behaviour, run as separate QEMU processes */
+
+static int run_qemu(const char *args, char **out)
+{
+    g_autofree char *cmd = g_strdup_printf(
+        "%s -machine pc -accel qtest -display none -nodefaults -S "
+        "-qmp null %s", g_getenv("QTEST_QEMU_BINARY"), args);
+    g_autoptr(GError) err = NULL;
+    g_autofree char *so = NULL, *se = NULL;
+    int status;
+
+    g_assert(g_spawn_command_line_sync(cmd, &so, &se, &status, &err));
+    *out = g_strconcat(so, se, NULL);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static void test_twice(void)
+{
+    g_autofree char *out = NULL;
+    int rc = run_qemu("-device irqhint -device virtio-irqhint-pci", &out);
+
+    g_assert_cmpint(rc, ==, 1);
+    g_assert_nonnull(strstr(out, "only one irqhint device per machine"));
+}
+
+static void test_bad_property(void)
+{
+    g_autofree char *out = NULL;
+    int rc = run_qemu("-device irqhint,max-entries=0", &out);
+
+    g_assert_cmpint(rc, ==, 1);
+    g_assert_nonnull(strstr(out, "max-entries must be between 1 and 127"));
+    g_free(out);
+    rc = run_qemu("-device irqhint,refresh-ms=3", &out);
+    g_assert_cmpint(rc, ==, 1);
+    g_assert_nonnull(strstr(out, "refresh-ms must be 0"));
+}
+
+static void test_help(void)
+{
+    g_autofree char *out = NULL;
+    int rc = run_qemu("-device irqhint,help", &out);
+
+    g_assert_cmpint(rc, ==, 0);
+    g_assert_nonnull(strstr(out, "max-entries=<uint16>"));
+    g_assert_nonnull(strstr(out, "Room in the guest-visible hint table"));
+    g_assert_nonnull(strstr(out, "refresh-ms=<uint32>"));
+    g_assert_nonnull(strstr(out, "nearest=<bool>"));
+}
+
+static void test_no_device(void)
+{
+    QTestState *qts = qtest_init("-machine pc");
+    QDict *rsp = qtest_qmp(qts, "{ 'execute': 'query-irqhint' }");
+
+    g_assert_cmpstr(qdict_get_str(qdict_get_qdict(rsp, "error"), "class"),
+                    ==, "DeviceNotFound");
+    qobject_unref(rsp);
+    qtest_quit(qts);
+}
+
+/* Migration: the table moves, is flagged, and republished. */
+
+static QVirtioPCIDevice *irqhint_on(QTestState *qts, QPCIBus **bus)
+{
+    QVirtioPCIDevice *dev;
+
+    *bus = qpci_new_pc(qts, NULL);
+    dev = virtio_pci_new(*bus, &(QPCIAddress) {
+        .devfn = QPCI_DEVFN(QVIRTIO_IRQHINT_SLOT, 0) });
+    g_assert_nonnull(dev);
+    qvirtio_pci_device_enable(dev);
+    return dev;
+}
+
+static void wait_running(QTestState *qts)
+{
+    gint64 end = g_get_monotonic_time() + WAIT_US;
+
+    for (;;) {
+        QDict *rsp = qtest_qmp(qts, "{ 'execute': 'query-status' }");
+        bool running = qdict_get_bool(qdict_get_qdict(rsp, "return"),
+                                      "running");
+
+        qobject_unref(rsp);
+        if (running) {
+            return;
+        }
+        g_assert_cmpint(g_get_monotonic_time(), <, end);
+        g_usleep(10000);
+    }
+}
+
+static void test_migration(void)
+{
+    g_autofree char *tmp = g_dir_make_tmp("irqhint-mig-XXXXXX", NULL);
+    g_autofree char *uri = g_strdup_printf("unix:%s/sock", tmp);
+    const char *args = "-machine pc -smp 2 "
+        "-device virtio-irqhint-pci,addr=04.0 -device edu,addr=05.0";
+    uint8_t devfn = QPCI_DEVFN(EDU_SLOT, 0);
+    QTestState *src, *dst;
+    QPCIBus *sbus, *dbus;
+    QVirtioPCIDevice *sdev, *ddev;
+    QPCIDevice *edu;
+    QPCIBar bar;
+    struct virtio_irqhint_entry se, de;
+    uint32_t sgen, dgen;
+    QDict *info;
+
+    pin_self();
+    src = qtest_initf("%s", args);
+    dst = qtest_initf("%s -incoming %s", args, uri);
+
+    sdev = irqhint_on(src, &sbus);
+    sgen = qvirtio_config_readl(&sdev->vdev, 0);
+    edu = edu_setup(sbus, &bar);
+    edu_raise(edu, bar, 2);
+    qobject_unref(wait_source(src, devfn, false, 0, 2));
+    sgen = wait_generation(src, &sdev->vdev, sgen);
+    se = find_entry(&sdev->vdev, devfn, VIRTIO_IRQHINT_TYPE_MSI, 0);
+
+    qtest_qmp_assert_success(src, "{ 'execute': 'migrate',"
+                             " 'arguments': { 'uri': %s } }", uri);
+    wait_running(dst);
+
+    ddev = irqhint_on(dst, &dbus);
+    dgen = wait_generation(dst, &ddev->vdev, sgen);
+    g_assert_cmpint(dgen, >, sgen);
+    de = find_entry(&ddev->vdev, devfn, VIRTIO_IRQHINT_TYPE_MSI, 0);
+    g_assert(le16_to_cpu(de.flags) & VIRTIO_IRQHINT_FLAG_MIGRATED);
+    de.flags = se.flags;
+    g_assert(memcmp(&se, &de, sizeof(se)) == 0);
+    info = query(dst);
+    g_assert_cmpint(qdict_get_int(info, "entries"), ==, 1);
+    qobject_unref(info);
+
+    /* The source's next interrupt here replaces the carried entry. */
+    g_free(edu);
+    edu = edu_setup(dbus, &bar);
+    edu_raise(edu, bar, 1);
+    qobject_unref(wait_source(dst, devfn, false, 0, 1));
+    wait_generation(dst, &ddev->vdev, dgen);
+    de = find_entry(&ddev->vdev, devfn, VIRTIO_IRQHINT_TYPE_MSI, 0);
+    g_assert_false(le16_to_cpu(de.flags) & VIRTIO_IRQHINT_FLAG_MIGRATED);
+    info = query(dst);
+    g_assert_cmpint(qdict_get_int(info, "entries"), ==, 1);
+    qobject_unref(info);
+
+    g_free(edu);
+    qos_object_destroy((QOSGraphObject *)sdev);
+    qos_object_destroy((QOSGraphObject *)ddev);
+    qpci_free_pc(sbus);
+    qpci_free_pc(dbus);
+    qtest_quit(dst);
+    qtest_quit(src);
+    unpin_self();
+    g_autofree char *sock = g_strdup_printf("%s/sock", tmp);
+    unlink(sock);
+    rmdir(tmp);
+}
+
+static void register_virtio_irqhint_test(void)
+{
+    QOSGraphTestOptions edu_opts = { .before = before_edu };
+    QOSGraphTestOptions rng_opts = { .before = before_rng };
+
+    qos_add_test("config-layout", "virtio-irqhint", test_config_layout, NULL);
+    qos_add_test("msi-hint", "virtio-irqhint", test_msi_hint, &edu_opts);
+    qos_add_test("msix-hint", "virtio-irqhint", test_msix_hint, &rng_opts);
+    qos_add_test("bad-qmp", "virtio-irqhint", test_bad_qmp, NULL);
+
+    if (!strcmp(qtest_get_arch(), "x86_64")) {
+        qtest_add_func("/virtio-irqhint/cmdline/twice", test_twice);
+        qtest_add_func("/virtio-irqhint/cmdline/bad-property",
+                       test_bad_property);
+        qtest_add_func("/virtio-irqhint/cmdline/help", test_help);
+        qtest_add_func("/virtio-irqhint/qmp/no-device", test_no_device);
+        qtest_add_func("/virtio-irqhint/migration", test_migration);
+    }
+}
+
+libqos_init(register_virtio_irqhint_test);
