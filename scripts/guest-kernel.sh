@@ -56,7 +56,7 @@ emit() {
 
 # Fast path: a previous run left a complete result.
 if [ "$refresh" = 0 ] && [ -z "${IRQHINT_GUEST_KVER:-}" ] && [ -r "$ENV_FILE" ]; then
-    KVER= VMLINUZ= MODDIR= KDIR=
+    KVER='' VMLINUZ='' MODDIR='' KDIR=''
     # shellcheck disable=SC1090
     . "$ENV_FILE"
     if [ -n "$KVER" ] && [ -f "$VMLINUZ" ] && [ -f "$MODDIR/modules.dep" ] &&
@@ -132,7 +132,14 @@ MODDIR=$ROOT/lib/modules/$KVER
 if [ ! -f "$VMLINUZ" ] || [ ! -f "$MODDIR/modules.dep" ]; then
     debdir=$CACHE/deb
     mkdir -p "$debdir"
-    deb=$(ls "$debdir"/linux-image-"$KVER"_*_amd64.deb 2>/dev/null | tail -n1 || true)
+    newest_deb() {
+        local f found=
+        for f in "$debdir"/linux-image-"$KVER"_*_amd64.deb; do
+            [ -f "$f" ] && found=$f
+        done
+        echo "$found"
+    }
+    deb=$(newest_deb)
     if [ -z "$deb" ]; then
         log "apt-get download linux-image-$KVER"
         # Run as root: the _apt sandbox user may not write to $HOME.
@@ -142,7 +149,8 @@ if [ ! -f "$VMLINUZ" ] || [ ! -f "$MODDIR/modules.dep" ]; then
             (cd "$debdir" && apt-get download -qq -o APT::Sandbox::User=root \
                 "linux-image-$KVER" >&2)
         fi
-        deb=$(ls "$debdir"/linux-image-"$KVER"_*_amd64.deb | tail -n1)
+        deb=$(newest_deb)
+        [ -n "$deb" ] || die "apt-get download left no linux-image-$KVER .deb"
     fi
     log "unpacking $(basename "$deb")"
     rm -rf "$ROOT.tmp"

@@ -25,9 +25,11 @@
 # copied to stdout unless --quiet).  QEMU runs with -no-reboot, so a
 # poweroff or panic ends it.
 #
-# Exit status: 124 if the timeout hit; QEMU's status if it failed; else the
-# N of the "IRQHINT-TEST-EXIT: N" line the initramfs' /init prints; 125 if
-# that line is missing (the guest died before reporting).
+# Exit status: 124 if the timeout hit; 126 for a usage or setup error (the
+# log is emptied first, so no stale result survives); 123 if QEMU exited
+# with an error; else the N of the "IRQHINT-TEST-EXIT: N" line the initramfs'
+# /init prints; 125 if that line is missing (the guest died before
+# reporting).
 #
 # To talk QMP to the running QEMU, pass --qmp PATH and run boot.sh in the
 # background; the socket exists once QEMU has started.
@@ -36,7 +38,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 
-die() { echo "boot.sh: $*" >&2; exit 2; }
+die() { echo "boot.sh: $*" >&2; exit 126; }
 
 qemu=${QEMU:-}
 kernel=
@@ -53,6 +55,8 @@ quiet=0
 
 while [ $# -gt 0 ]; do
     case $1 in
+    --qemu|--kernel|--initrd|--append|--log|--qmp|--timeout|--smp|--mem|--machine|--cpu)
+        [ $# -ge 2 ] || die "$1 needs an argument" ;;&
     --qemu) qemu=$2; shift 2 ;;
     --kernel) kernel=$2; shift 2 ;;
     --initrd) initrd=$2; shift 2 ;;
@@ -71,6 +75,9 @@ while [ $# -gt 0 ]; do
     esac
 done
 
+mkdir -p "$(dirname "$log")"
+: > "$log"
+
 if [ -z "$qemu" ]; then
     qemu=$("$REPO/configure" --print-builddir)/qemu-system-x86_64
 fi
@@ -84,8 +91,6 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 [ -n "$qmp" ] || qmp=$tmp/qmp.sock
 rm -f "$qmp"
-mkdir -p "$(dirname "$log")"
-: > "$log"
 
 # Firmware: an uninstalled build finds its own through qemu-bundle; be
 # explicit so that a binary elsewhere works too.
@@ -128,7 +133,7 @@ if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
 fi
 if [ "$rc" != 0 ]; then
     echo "boot.sh: QEMU exited with status $rc (log: $log)" >&2
-    exit "$rc"
+    exit 123
 fi
 status=$(sed -n 's/^IRQHINT-TEST-EXIT: \([0-9][0-9]*\).*/\1/p' "$log" | tail -n1)
 if [ -z "$status" ]; then

@@ -258,8 +258,10 @@ static QDict *wait_source(QTestState *qts, int devfn, bool msix, int index,
 static void test_config_layout(void *obj, void *data, QGuestAllocator *alloc)
 {
     QVirtioIrqhint *ih = obj;
-    struct virtio_irqhint_config h = read_header(ih->vdev);
+    struct virtio_irqhint_config h;
 
+    start_driver(ih->vdev);
+    h = read_header(ih->vdev);
     g_assert_cmpint(ih->vdev->device_type, ==, VIRTIO_ID_IRQHINT);
     g_assert_cmpint(h.max_entries, ==, 64);
     g_assert_cmpint(h.entry_size, ==, sizeof(struct virtio_irqhint_entry));
@@ -267,7 +269,6 @@ static void test_config_layout(void *obj, void *data, QGuestAllocator *alloc)
     g_assert_cmpint(h.max_vcpus, ==, VIRTIO_IRQHINT_MAX_VCPUS);
     g_assert_cmpint(h.generation % 2, ==, 0);
     g_assert_cmpint(h.num_entries, <=, h.max_entries);
-    start_driver(ih->vdev);
 }
 
 static void test_msi_hint(void *obj, void *data, QGuestAllocator *alloc)
@@ -514,6 +515,8 @@ static QVirtioPCIDevice *irqhint_on(QTestState *qts, QPCIBus **bus)
         .devfn = QPCI_DEVFN(QVIRTIO_IRQHINT_SLOT, 0) });
     g_assert_nonnull(dev);
     qvirtio_pci_device_enable(dev);
+    qvirtio_start_device(&dev->vdev);
+    start_driver(&dev->vdev);
     return dev;
 }
 
