@@ -11,26 +11,16 @@
 
 PCIIRQObserver *pci_irq_observer;
 
-void pci_irq_observe_slow(PCIDevice *dev, bool msix, unsigned int vector)
-{
-    PCIIRQObserver *obs;
-
-    RCU_READ_LOCK_GUARD();
-    obs = qatomic_rcu_read(&pci_irq_observer);
-    if (obs) {
-        obs->fn(obs->opaque, dev, msix, vector);
-    }
-}
-
 bool pci_irq_observer_install(PCIIRQObserver *obs)
 {
     return qatomic_cmpxchg(&pci_irq_observer, NULL, obs) == NULL;
 }
 
+/* Called with the BQL held, which is dropped while waiting. */
 void pci_irq_observer_remove(PCIIRQObserver *obs)
 {
     if (qatomic_cmpxchg(&pci_irq_observer, obs, NULL) == obs) {
-        /* Let threads inside obs->fn (an RCU section) leave it first. */
-        synchronize_rcu();
+        /* Let threads inside obs->fn leave it before its owner goes. */
+        drain_call_rcu();
     }
 }

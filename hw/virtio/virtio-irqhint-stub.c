@@ -30,3 +30,11 @@ void qmp_irqhint_clear_placement(bool has_cpu_index, int64_t cpu_index,
 {
     irqhint_stub_error(errp);
 }
+
+IrqhintBenchResult *qmp_x_irqhint_bench(const char *qdev, bool msix,
+                                        int64_t vector, int64_t count,
+                                        Error **errp)
+{
+    irqhint_stub_error(errp);
+    return NULL;
+}

@@ -13,13 +13,18 @@
 #include "qemu/osdep.h"
 #include "qapi/error.h"
 #include "qapi/qapi-commands-irqhint.h"
+#include "qemu/cutils.h"
 #include "qemu/error-report.h"
 #include "qemu/log.h"
 #include "qemu/main-loop.h"
 #include "qemu/module.h"
 #include "qemu/timer.h"
 #include "hw/core/cpu.h"
+#include "hw/pci/msi.h"
+#include "hw/pci/msix.h"
 #include "hw/pci/pci.h"
+#include "hw/virtio/virtio-pci.h"
+#include "hw/sysbus.h"
 #include "hw/qdev-properties.h"
 #include "hw/virtio/virtio-irqhint.h"
 #include "migration/vmstate.h"
@@ -535,6 +540,40 @@ void qmp_irqhint_clear_placement(bool has_cpu_index, int64_t cpu_index,
     irqhint_map_changed(s);
 }
 
+/*
+ * Where KVM signals a guest through an irqfd that vhost (or the kernel)
+ * writes, QEMU never sees the interrupt.  Report such vectors of every
+ * virtio-pci device as sources that are not observed.
+ */
+static int irqhint_add_unobserved(Object *obj, void *opaque)
+{
+    IrqhintSourceList ***tail = opaque;
+    VirtIOPCIProxy *proxy = (VirtIOPCIProxy *)
+        object_dynamic_cast(obj, TYPE_VIRTIO_PCI);
+    PCIDevice *dev = &proxy->pci_dev;
+
+    if (!proxy || !proxy->vector_irqfd || !msix_enabled(dev)) {
+        return 0;
+    }
+    for (int v = 0; v < dev->msix_entries_nr; v++) {
+        IrqhintSource *src;
+
+        if (!proxy->vector_irqfd[v].users) {
+            continue;
+        }
+        src = g_new0(IrqhintSource, 1);
+        src->qdev = object_get_canonical_path(obj);
+        src->bus = pci_dev_bus_num(dev);
+        src->devfn = dev->devfn;
+        src->msix = true;
+        src->index = v;
+        src->observed = false;
+        src->reason = IRQHINT_REASON_NONE;
+        QAPI_LIST_APPEND(*tail, src);
+    }
+    return 0;
+}
+
 IrqhintInfo *qmp_query_irqhint(Error **errp)
 {
     VirtIOIrqhint *s = irqhint_get(errp);
@@ -596,7 +635,77 @@ IrqhintInfo *qmp_query_irqhint(Error **errp)
         }
         QAPI_LIST_APPEND(stail, src);
     }
+    object_child_foreach_recursive(qdev_get_machine(),
+                                   irqhint_add_unobserved, &stail);
     return info;
+}
+
+#define IRQHINT_BENCH_ROUNDS 7
+
+IrqhintBenchResult *qmp_x_irqhint_bench(const char *qdev, bool msix,
+                                        int64_t vector, int64_t count,
+                                        Error **errp)
+{
+    VirtIOIrqhint *s = irqhint_get(errp);
+    IrqhintBenchResult *res;
+    PCIDevice *dev;
+    Object *obj;
+    double best[2] = { DBL_MAX, DBL_MAX };
+
+    if (!s) {
+        return NULL;
+    }
+    obj = object_resolve_path(qdev, NULL);
+    if (!obj) {
+        DeviceState *ds = qdev_find_recursive(sysbus_get_default(), qdev);
+
+        obj = ds ? OBJECT(ds) : NULL;
+    }
+    dev = obj ? (PCIDevice *)object_dynamic_cast(obj, TYPE_PCI_DEVICE) : NULL;
+    if (!dev) {
+        error_setg(errp, "'%s' is not a PCI device", qdev);
+        return NULL;
+    }
+    if (msix ? !msix_enabled(dev) : !msi_enabled(dev)) {
+        error_setg(errp, "'%s' does not have %s enabled", qdev,
+                   msix ? "MSI-X" : "MSI");
+        return NULL;
+    }
+    if (vector < 0 || vector >= (msix ? dev->msix_entries_nr :
+                                 msi_nr_vectors_allocated(dev))) {
+        error_setg(errp, "vector %" PRId64 " out of range", vector);
+        return NULL;
+    }
+    if (count < 1 || count > 10000000) {
+        error_setg(errp, "count must be between 1 and 10000000");
+        return NULL;
+    }
+
+    for (int r = 0; r < IRQHINT_BENCH_ROUNDS * 2; r++) {
+        bool on = !(r & 1);
+        int64_t t0;
+        double ns;
+
+        /* The observer stays alive throughout: no grace period needed. */
+        qatomic_set(&pci_irq_observer, on ? &s->observer : NULL);
+        t0 = get_clock();
+        for (int64_t i = 0; i < count; i++) {
+            if (msix) {
+                msix_notify(dev, vector);
+            } else {
+                msi_notify(dev, vector);
+            }
+        }
+        ns = (double)(get_clock() - t0) / count;
+        best[on] = MIN(best[on], ns);
+    }
+    qatomic_set(&pci_irq_observer, &s->observer);
+
+    res = g_new0(IrqhintBenchResult, 1);
+    res->on_ns = best[1];
+    res->off_ns = best[0];
+    res->rounds = IRQHINT_BENCH_ROUNDS;
+    return res;
 }
 
 /* Virtio device */

@@ -15,6 +15,11 @@
  * runs in the thread that raises the interrupt, possibly without the BQL,
  * so it must be cheap and thread-safe.  At most one observer is installed
  * at a time; with none installed, the hook costs one predictable branch.
+ *
+ * Lifetime: MSI senders hold the BQL or run inside an RCU read-side
+ * critical section (a TCG vCPU thread in cpu_exec()), so removing the
+ * observer under the BQL and then waiting for an RCU grace period
+ * guarantees nobody is still inside it.
  */
 typedef void PCIIRQObserverFunc(void *opaque, PCIDevice *dev, bool msix,
                                 unsigned int vector);
@@ -30,13 +35,13 @@ extern PCIIRQObserver *pci_irq_observer;
 bool pci_irq_observer_install(PCIIRQObserver *obs);
 void pci_irq_observer_remove(PCIIRQObserver *obs);
 
-void pci_irq_observe_slow(PCIDevice *dev, bool msix, unsigned int vector);
-
 static inline void pci_irq_observe(PCIDevice *dev, bool msix,
                                    unsigned int vector)
 {
-    if (unlikely(qatomic_read(&pci_irq_observer))) {
-        pci_irq_observe_slow(dev, msix, vector);
+    PCIIRQObserver *obs = qatomic_rcu_read(&pci_irq_observer);
+
+    if (unlikely(obs)) {
+        obs->fn(obs->opaque, dev, msix, vector);
     }
 }
 
