@@ -38,3 +38,9 @@ IrqhintBenchResult *qmp_x_irqhint_bench(const char *qdev, bool msix,
     irqhint_stub_error(errp);
     return NULL;
 }
+
+void qmp_x_irqhint_inject(IrqhintRawEntryList *entries, bool has_num_entries,
+                          int64_t num_entries, Error **errp)
+{
+    irqhint_stub_error(errp);
+}

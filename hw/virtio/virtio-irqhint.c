@@ -338,6 +338,13 @@ static void irqhint_publish(VirtIOIrqhint *s, bool force)
         }
     }
 
+    for (int i = 0; i < s->nr_injected && n < s->max_entries; i++) {
+        table[n++] = s->injected[i];
+    }
+    if (s->forced_num_entries >= 0) {
+        n = s->forced_num_entries;
+    }
+
     if (!force && le16_to_cpu(hdr->num_entries) == n &&
         !memcmp(irqhint_table(s), table, s->max_entries * sizeof(*table))) {
         return;
@@ -538,6 +545,53 @@ void qmp_irqhint_clear_placement(bool has_cpu_index, int64_t cpu_index,
         }
     }
     irqhint_map_changed(s);
+}
+
+void qmp_x_irqhint_inject(IrqhintRawEntryList *entries, bool has_num_entries,
+                          int64_t num_entries, Error **errp)
+{
+    VirtIOIrqhint *s = irqhint_get(errp);
+    IrqhintRawEntryList *l;
+    uint16_t n = 0;
+
+    if (!s) {
+        return;
+    }
+    if (has_num_entries && (num_entries < 0 || num_entries > UINT16_MAX)) {
+        error_setg(errp, "num-entries must be between 0 and 65535");
+        return;
+    }
+    for (l = entries; l; l = l->next) {
+        if (++n > s->max_entries) {
+            error_setg(errp, "at most %u entries fit", s->max_entries);
+            return;
+        }
+    }
+
+    g_free(s->injected);
+    s->injected = g_new0(struct virtio_irqhint_entry, n);
+    s->nr_injected = n;
+    n = 0;
+    for (l = entries; l; l = l->next, n++) {
+        IrqhintRawEntry *r = l->value;
+        struct virtio_irqhint_entry *e = &s->injected[n];
+        int i = 0;
+
+        e->bus = r->bus;
+        e->devfn = r->devfn;
+        e->type = r->type;
+        e->index = cpu_to_le16(r->index);
+        e->reason = r->has_reason ? r->reason :
+                                    VIRTIO_IRQHINT_REASON_COLOCATED;
+        e->flags = cpu_to_le16(r->has_flags ? r->flags : 0);
+        for (intList *a = r->apic_ids;
+             a && i < VIRTIO_IRQHINT_MAX_VCPUS; a = a->next) {
+            e->apic_id[i++] = cpu_to_le32(a->value);
+        }
+        e->nr_vcpus = r->has_nr_vcpus ? r->nr_vcpus : i;
+    }
+    s->forced_num_entries = has_num_entries ? num_entries : -1;
+    irqhint_publish(s, true);
 }
 
 /*
@@ -769,6 +823,7 @@ static void virtio_irqhint_realize(DeviceState *dev, Error **errp)
     s->config_size = VIRTIO_IRQHINT_ENTRY_OFFSET(s->max_entries);
     s->config = g_malloc0(s->config_size);
     s->generation = 0;
+    s->forced_num_entries = -1;
     virtio_irqhint_init_header(s);
     virtio_init(vdev, VIRTIO_ID_IRQHINT, s->config_size);
 
@@ -813,6 +868,7 @@ static void virtio_irqhint_unrealize(DeviceState *dev)
     for (int i = 0; i < s->nr_sources; i++) {
         object_unref(OBJECT(s->slots[s->order[i]].dev));
     }
+    g_free(s->injected);
     g_free(s->carried);
     g_free(s->mgmt);
     g_free(s->map);

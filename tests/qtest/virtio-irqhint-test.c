@@ -443,6 +443,39 @@ static void test_bad_qmp(void *obj, void *data, QGuestAllocator *alloc)
     qtest_qmp_assert_success(qts, "{ 'execute': 'query-irqhint' }");
 }
 
+/* x-irqhint-inject publishes raw (hostile) entries for driver tests. */
+static void test_inject(void *obj, void *data, QGuestAllocator *alloc)
+{
+    QVirtioIrqhint *ih = obj;
+    QTestState *qts = container_of(ih, QVirtioIrqhintPCI,
+                                   irqhint)->pci_vdev.pdev->bus->qts;
+    struct virtio_irqhint_config h;
+    struct virtio_irqhint_entry e;
+    uint32_t gen;
+
+    start_driver(ih->vdev);
+    gen = qvirtio_config_readl(ih->vdev, 0);
+    qtest_qmp_assert_success(qts, "{ 'execute': 'x-irqhint-inject',"
+        " 'arguments': { 'entries': [ { 'bus': 0, 'devfn': 248, 'type': 7,"
+        " 'index': 4000, 'nr-vcpus': 9, 'apic-ids': [ 1, 2 ] } ],"
+        " 'num-entries': 300 } }");
+    gen = wait_generation(qts, ih->vdev, gen);
+    h = read_header(ih->vdev);
+    g_assert_cmpint(h.num_entries, ==, 300);
+    e = read_entry(ih->vdev, 0);
+    g_assert_cmpint(e.devfn, ==, 248);
+    g_assert_cmpint(e.type, ==, 7);
+    g_assert_cmpint(le16_to_cpu(e.index), ==, 4000);
+    g_assert_cmpint(e.nr_vcpus, ==, 9);
+    g_assert_cmpint(le32_to_cpu(e.apic_id[1]), ==, 2);
+
+    /* An empty list takes it all back. */
+    qtest_qmp_assert_success(qts, "{ 'execute': 'x-irqhint-inject',"
+                             " 'arguments': { 'entries': [] } }");
+    wait_generation(qts, ih->vdev, gen);
+    g_assert_cmpint(read_header(ih->vdev).num_entries, ==, 0);
+}
+
 /* Command-line behaviour, run as separate QEMU processes */
 
 static int run_qemu(const char *args, char **out)
@@ -615,6 +648,7 @@ static void register_virtio_irqhint_test(void)
     qos_add_test("msi-hint", "virtio-irqhint", test_msi_hint, &edu_opts);
     qos_add_test("msix-hint", "virtio-irqhint", test_msix_hint, &rng_opts);
     qos_add_test("bad-qmp", "virtio-irqhint", test_bad_qmp, NULL);
+    qos_add_test("inject", "virtio-irqhint", test_inject, NULL);
 
     if (!strcmp(qtest_get_arch(), "x86_64")) {
         qtest_add_func("/virtio-irqhint/cmdline/twice", test_twice);

@@ -66,6 +66,14 @@ struct VirtIOIrqhint {
     struct virtio_irqhint_entry *carried;
     uint16_t nr_carried;
 
+    /*
+     * Test aid (x-irqhint-inject): raw entries published after ours, and
+     * an entry count that overrides the real one when >= 0.  Not migrated.
+     */
+    struct virtio_irqhint_entry *injected;
+    uint16_t nr_injected;
+    int32_t forced_num_entries;
+
     /* Not migrated: all of the below describes this host. */
     PCIIRQObserver observer;
     PCIDevice *self_pci;    /* our own proxy, never observed */
