@@ -38,6 +38,7 @@ void hmp_info_irqhint(Monitor *mon, const QDict *qdict)
     monitor_printf(mon, "sources:\n");
     for (IrqhintSourceList *l = info->sources; l; l = l->next) {
         IrqhintSource *src = l->value;
+        intList *h;
 
         monitor_printf(mon, "  %04" PRIx64 ":%02" PRIx64 ":%02" PRIx64
                        ".%" PRIx64 " %s %" PRId64 " (%s): ",
@@ -52,7 +53,7 @@ void hmp_info_irqhint(Monitor *mon, const QDict *qdict)
             monitor_printf(mon, "host cpu %" PRId64, src->host_cpu);
         }
         monitor_printf(mon, ", %" PRId64 " events -> apic", src->events);
-        for (intList *h = src->hint; h; h = h->next) {
+        for (h = src->hint; h; h = h->next) {
             monitor_printf(mon, " %" PRId64, h->value);
         }
         monitor_printf(mon, " (%s)%s\n", IrqhintReason_str(src->reason),

@@ -201,13 +201,17 @@ static bool irqhint_refresh_map(VirtIOIrqhint *s)
         IrqhintVcpuPlacement *old;
 
         irqhint_grow_map(s, cpu->cpu_index + 1);
+        int pinned = irqhint_thread_pinned_cpu(cpu);
+        int last = pinned < 0 ? irqhint_thread_last_cpu(cpu->thread_id) : -1;
+
         if (s->mgmt[cpu->cpu_index] >= 0) {
             p.host_cpu = s->mgmt[cpu->cpu_index];
             p.source = IRQHINT_PLACEMENT_SOURCE_MANAGEMENT;
-        } else if ((p.host_cpu = irqhint_thread_pinned_cpu(cpu)) >= 0) {
+        } else if (pinned >= 0) {
+            p.host_cpu = pinned;
             p.source = IRQHINT_PLACEMENT_SOURCE_PINNED;
-        } else if ((p.host_cpu = irqhint_thread_last_cpu(cpu->thread_id))
-                   >= 0) {
+        } else if (last >= 0) {
+            p.host_cpu = last;
             p.source = IRQHINT_PLACEMENT_SOURCE_LAST_RAN;
         }
         old = &s->map[cpu->cpu_index];
@@ -354,6 +358,7 @@ static void irqhint_publish(VirtIOIrqhint *s, bool force)
     hdr->generation = cpu_to_le32(++s->generation);
     memcpy(irqhint_table(s), table, s->max_entries * sizeof(*table));
     hdr->num_entries = cpu_to_le16(n);
+    /* Table before the even generation, for readers outside the BQL. */
     smp_wmb();
     hdr->generation = cpu_to_le32(++s->generation);
     trace_virtio_irqhint_publish(s, s->generation, n);
@@ -584,8 +589,9 @@ void qmp_x_irqhint_inject(IrqhintRawEntryList *entries, bool has_num_entries,
         e->reason = r->has_reason ? r->reason :
                                     VIRTIO_IRQHINT_REASON_COLOCATED;
         e->flags = cpu_to_le16(r->has_flags ? r->flags : 0);
-        for (intList *a = r->apic_ids;
-             a && i < VIRTIO_IRQHINT_MAX_VCPUS; a = a->next) {
+        intList *a;
+
+        for (a = r->apic_ids; a && i < VIRTIO_IRQHINT_MAX_VCPUS; a = a->next) {
             e->apic_id[i++] = cpu_to_le32(a->value);
         }
         e->nr_vcpus = r->has_nr_vcpus ? r->nr_vcpus : i;

@@ -72,7 +72,8 @@ static void *before_edu(GString *cmd_line, void *arg)
 static void *before_rng(GString *cmd_line, void *arg)
 {
     pin_self();
-    g_string_append_printf(cmd_line, " -smp 2 -device virtio-rng-pci,addr=%02x.0",
+    g_string_append_printf(cmd_line,
+                           " -smp 2 -device virtio-rng-pci,addr=%02x.0",
                            RNG_SLOT);
     return arg;
 }
