@@ -805,6 +805,23 @@ static void virtio_irqhint_init_header(VirtIOIrqhint *s)
     hdr->max_vcpus = cpu_to_le16(VIRTIO_IRQHINT_MAX_VCPUS);
 }
 
+/* Undo what realize set up, in reverse. */
+static void virtio_irqhint_teardown(VirtIOIrqhint *s)
+{
+    g_free(s->injected);
+    g_free(s->carried);
+    g_free(s->mgmt);
+    g_free(s->map);
+    timer_free(s->refresh_timer);
+    qemu_bh_delete(s->bh);
+    g_free(s->host_node);
+    g_free(s->host_package);
+    g_free(s->host_core);
+    qemu_mutex_destroy(&s->lock);
+    virtio_cleanup(VIRTIO_DEVICE(s));
+    g_free(s->config);
+}
+
 static void virtio_irqhint_realize(DeviceState *dev, Error **errp)
 {
     VirtIODevice *vdev = VIRTIO_DEVICE(dev);
@@ -854,19 +871,11 @@ static void virtio_irqhint_realize(DeviceState *dev, Error **errp)
     return;
 
 fail:
-    timer_free(s->refresh_timer);
-    qemu_bh_delete(s->bh);
-    g_free(s->host_node);
-    g_free(s->host_package);
-    g_free(s->host_core);
-    qemu_mutex_destroy(&s->lock);
-    virtio_cleanup(vdev);
-    g_free(s->config);
+    virtio_irqhint_teardown(s);
 }
 
 static void virtio_irqhint_unrealize(DeviceState *dev)
 {
-    VirtIODevice *vdev = VIRTIO_DEVICE(dev);
     VirtIOIrqhint *s = VIRTIO_IRQHINT(dev);
 
     irqhint_dev = NULL;
@@ -874,18 +883,7 @@ static void virtio_irqhint_unrealize(DeviceState *dev)
     for (int i = 0; i < s->nr_sources; i++) {
         object_unref(OBJECT(s->slots[s->order[i]].dev));
     }
-    g_free(s->injected);
-    g_free(s->carried);
-    g_free(s->mgmt);
-    g_free(s->map);
-    timer_free(s->refresh_timer);
-    qemu_bh_delete(s->bh);
-    g_free(s->host_node);
-    g_free(s->host_package);
-    g_free(s->host_core);
-    qemu_mutex_destroy(&s->lock);
-    virtio_cleanup(vdev);
-    g_free(s->config);
+    virtio_irqhint_teardown(s);
 }
 
 static void virtio_irqhint_reset(VirtIODevice *vdev)
