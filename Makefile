@@ -6,7 +6,7 @@
 BUILD := $(shell ./configure --print-builddir)
 QEMU_TARGETS := qemu-system-x86_64 tests/qtest/qos-test
 
-.PHONY: all build check demo bench clean-cache
+.PHONY: all build check demo demo-qtest bench clean-cache
 
 all: build
 
@@ -22,7 +22,12 @@ build:
 check: build
 	@scripts/run-tests.sh "$(BUILD)"
 
+# The demo boots a Linux guest with -device irqhint and shows its hints
+# being applied; demo-qtest shows the host side alone, without a guest.
 demo: build
+	@scripts/guest-demo.sh "$(BUILD)"
+
+demo-qtest: build
 	@scripts/demo.sh "$(BUILD)"
 
 bench: build

@@ -8,3 +8,9 @@ for b in "$ROOT"/bench/*.py; do
     echo "== $(basename "$b")"
     /usr/bin/python3 "$b" "$BUILD/qemu-system-x86_64"
 done
+# Guest benchmarks (boot a Linux guest): bench/<name>.sh BUILD_DIR.
+for b in "$ROOT"/bench/*.sh; do
+    case $b in *-guest.sh) continue ;; esac
+    echo "== $(basename "$b")"
+    "$b" "$BUILD"
+done

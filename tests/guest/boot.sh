@@ -21,6 +21,9 @@
 #   --cpu MODEL       [QEMU's default]
 #   --quiet           do not copy the console to stdout
 #
+# -nodefaults: no default NIC and no empty default CD-ROM (SeaBIOS waits
+# ~30 s under TCG for the latter before it boots the kernel).
+#
 # The console log is written while the guest runs (console on ttyS0, also
 # copied to stdout unless --quiet).  QEMU runs with -no-reboot, so a
 # poweroff or panic ends it.
@@ -108,7 +111,7 @@ args=(
     -smp "$smp" -m "$mem"
     -kernel "$kernel" -initrd "$initrd"
     -append "console=ttyS0 panic=-1 oops=panic loglevel=7$append"
-    -display none -vga none -monitor none -no-reboot
+    -nodefaults -display none -vga none -monitor none -no-reboot
     -chardev "stdio,id=con,signal=off,logfile=$log"
     -serial chardev:con
     -qmp "unix:$qmp,server=on,wait=off"

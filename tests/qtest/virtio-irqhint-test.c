@@ -415,27 +415,31 @@ static void test_bad_qmp(void *obj, void *data, QGuestAllocator *alloc)
     QTestState *qts = container_of(ih, QVirtioIrqhintPCI,
                                    irqhint)->pci_vdev.pdev->bus->qts;
     static const struct {
-        const char *cmd;
+        int cpu_index;
+        int host_cpu;       /* -1: irqhint-clear-placement */
         const char *msg;
     } bad[] = {
-        { "{ 'execute': 'irqhint-set-placement', 'arguments':"
-          " { 'cpu-index': 99, 'host-cpu': 0 } }", "names no vCPU" },
-        { "{ 'execute': 'irqhint-set-placement', 'arguments':"
-          " { 'cpu-index': -1, 'host-cpu': 0 } }", "names no vCPU" },
-        { "{ 'execute': 'irqhint-set-placement', 'arguments':"
-          " { 'cpu-index': 0, 'host-cpu': 100000 } }",
-          "is not a CPU of this host" },
-        { "{ 'execute': 'irqhint-set-placement', 'arguments':"
-          " { 'cpu-index': 0, 'host-cpu': -3 } }",
-          "is not a CPU of this host" },
-        { "{ 'execute': 'irqhint-clear-placement', 'arguments':"
-          " { 'cpu-index': 7 } }", "names no vCPU" },
+        { 99, 0, "names no vCPU" },
+        { -1, 0, "names no vCPU" },
+        { 0, 100000, "is not a CPU of this host" },
+        { 0, -3, "is not a CPU of this host" },
+        { 7, -1, "names no vCPU" },
     };
 
     for (int i = 0; i < ARRAY_SIZE(bad); i++) {
-        QDict *rsp = qtest_qmp(qts, bad[i].cmd);
-        QDict *err = qdict_get_qdict(rsp, "error");
+        QDict *rsp, *err;
 
+        if (bad[i].host_cpu == -1) {
+            rsp = qtest_qmp(qts, "{ 'execute': 'irqhint-clear-placement',"
+                            " 'arguments': { 'cpu-index': %d } }",
+                            bad[i].cpu_index);
+        } else {
+            rsp = qtest_qmp(qts, "{ 'execute': 'irqhint-set-placement',"
+                            " 'arguments': { 'cpu-index': %d,"
+                            " 'host-cpu': %d } }",
+                            bad[i].cpu_index, bad[i].host_cpu);
+        }
+        err = qdict_get_qdict(rsp, "error");
         g_assert_nonnull(err);
         g_assert_nonnull(strstr(qdict_get_str(err, "desc"), bad[i].msg));
         qobject_unref(rsp);

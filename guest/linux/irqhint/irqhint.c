@@ -25,6 +25,7 @@
 #include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/irq.h>
+#include <linux/irqdesc.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
@@ -155,7 +156,8 @@ struct irqhint {
 	u64 unsettled;		/* reads given up on: generation moving */
 	u64 total[IRQHINT_NR_STATUS];
 	struct xarray saved;	/* irq -> struct irqhint_saved */
-	cpumask_var_t mask;	/* scratch */
+	cpumask_var_t mask;	/* scratch: the hinted CPUs */
+	cpumask_var_t cur;	/* scratch: the IRQ's requested affinity */
 
 	struct dentry *debugfs;
 };
@@ -371,6 +373,27 @@ static int irqhint_apic_to_cpu(u32 apic_id)
 	return -1;
 }
 
+/*
+ * The affinity last requested for @d.  Where an IRQ cannot be moved in
+ * process context (x86 MSI without interrupt remapping), a new affinity
+ * waits in the descriptor's pending mask for the next interrupt, and the
+ * affinity mask still shows the old one.
+ */
+static void irqhint_requested_mask(struct irq_data *d, struct cpumask *dst)
+{
+	struct irq_desc *desc = irq_data_to_desc(d);
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&desc->lock, flags);
+#ifdef CONFIG_GENERIC_PENDING_IRQ
+	if (irqd_is_setaffinity_pending(d))
+		cpumask_copy(dst, desc->pending_mask);
+	else
+#endif
+		cpumask_copy(dst, irq_data_get_affinity_mask(d));
+	raw_spin_unlock_irqrestore(&desc->lock, flags);
+}
+
 /* Remember @irq's affinity before the first change; 0 or -errno. */
 static int irqhint_save(struct irqhint *ih, struct irqhint_res *r,
 			struct irq_data *d)
@@ -403,7 +426,7 @@ static int irqhint_save(struct irqhint *ih, struct irqhint_res *r,
 	s->type = r->type;
 	s->index = r->index;
 	s->irq = r->irq;
-	cpumask_copy(s->orig, irq_data_get_affinity_mask(d));
+	irqhint_requested_mask(d, s->orig);
 	return 0;
 }
 
@@ -432,7 +455,8 @@ static enum irqhint_status irqhint_apply(struct irqhint *ih,
 	if (observe)
 		return IRQHINT_OBSERVED;
 
-	if (cpumask_equal(irq_data_get_affinity_mask(d), ih->mask))
+	irqhint_requested_mask(d, ih->cur);
+	if (cpumask_equal(ih->cur, ih->mask))
 		return IRQHINT_APPLIED;
 
 	r->err = irqhint_save(ih, r, d);
@@ -736,11 +760,13 @@ static int irqhint_probe(struct virtio_device *vdev)
 		goto err_free_rbuf;
 	if (!zalloc_cpumask_var(&ih->mask, GFP_KERNEL))
 		goto err_free_res;
+	if (!zalloc_cpumask_var(&ih->cur, GFP_KERNEL))
+		goto err_free_mask;
 
 	/* No virtqueues, but this sets up the config-change interrupt. */
 	err = virtio_find_vqs(vdev, 0, NULL, NULL, NULL, NULL);
 	if (err)
-		goto err_free_mask;
+		goto err_free_cur;
 
 	ih->debugfs = debugfs_create_dir(dev_name(&vdev->dev),
 					 irqhint_debugfs_root);
@@ -756,6 +782,8 @@ static int irqhint_probe(struct virtio_device *vdev)
 	mutex_unlock(&ih->lock);
 	return 0;
 
+err_free_cur:
+	free_cpumask_var(ih->cur);
 err_free_mask:
 	free_cpumask_var(ih->mask);
 err_free_res:
@@ -787,6 +815,7 @@ static void irqhint_remove(struct virtio_device *vdev)
 	virtio_reset_device(vdev);
 	vdev->config->del_vqs(vdev);
 
+	free_cpumask_var(ih->cur);
 	free_cpumask_var(ih->mask);
 	kfree(ih->res);
 	kfree(ih->rbuf);

@@ -1,0 +1,125 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Guest side of bench/locality.sh.  Per round, vCPU K is pinned (host side)
+# to the host CPU where QEMU raises virtio-net's interrupts and the other
+# vCPUs to another; irqhint finds that by itself (placement "pinned") and
+# hints vCPU K.  The round then counts virtio-net's interrupts during
+# $PINGS pings with the driver applying hints and with the driver in
+# observe_only=1 mode (the kernel's own affinity), side by side, and
+# measures in guest time how long after the re-pin the driver applied the
+# new hint.  Output goes to the host ("out").
+
+. /lib/guest-lib.sh
+
+NET=0000:00:03.0
+KO=/lib/modules/irqhint.ko
+PINGS=${PINGS:-200}
+ORDER="2 1 3 0"
+
+ctl_open || exit 1
+VNET=$(pci_virtio $NET)
+net_up $NET || { out "cannot configure the network"; exit 1; }
+RX=$(irq_of "$VNET-input.0")
+TX=$(irq_of "$VNET-output.0")
+traffic 5
+# Where the kernel put them (no irqbalance here): the "without" baseline.
+# An x86 MSI whose affinity mask still holds its current CPU stays there,
+# so rmmod (which restores the mask, 0-3) would leave it on the hinted
+# CPU; the baseline sets these CPUs again instead.
+boot_rx=$(cat /proc/irq/$RX/effective_affinity_list)
+boot_tx=$(cat /proc/irq/$TX/effective_affinity_list)
+out "kernel's own choice at boot: rx IRQ $RX on CPU $boot_rx, tx IRQ $TX on CPU $boot_tx (mask $(affinity "$RX"))"
+insmod $KO || { out "insmod failed"; exit 1; }
+
+# Kernel log timestamp (s.us) of the first line matching $1 after line $2.
+klog_ts() {
+    dmesg | awk -v pat="$1" -v from="$2" '
+        NR > from && $0 ~ pat { sub(/^\[ */, ""); sub(/\].*/, ""); print; exit }'
+}
+
+# measure K: "ON TOTAL" virtio-net interrupts (on CPU K, all) in $PINGS pings.
+measure() {
+    traffic 3        # an MSI moves with its next interrupt; let it
+    _b=$(counts "$RX" "$TX")
+    traffic $PINGS
+    _d=$(delta "$_b" "$(counts "$RX" "$TX")")
+    echo "$(field "$1" "$_d") $(echo "$_d" | awk '{ s = 0; for (k = 1; k <= NF; k++) s += $k; print s }')"
+}
+
+out "$(printf '%-5s %-26s %-24s %-24s %s' round "hint (rx, tx)" \
+    "without driver" "with driver" "re-pin -> applied")"
+on_w=0 tot_w=0 on_o=0 tot_o=0 lats=
+n=0
+for K in $ORDER; do
+    n=$((n + 1))
+    # Re-pin with the driver applying; time it from a kernel log mark.
+    from=$(dmesg | wc -l)
+    echo "irqhint-bench: re-pin $n" > /dev/kmsg
+    host pin "$K" || { out "host: $HOST_REPLY"; exit 1; }
+    if wait_for 20 affinity_is "$RX" "$K" && wait_for 5 affinity_is "$TX" "$K"; then
+        gen=$(ihstat generation)
+        t0=$(klog_ts "irqhint-bench: re-pin $n\$" "$from")
+        t1=$(klog_ts "irqhint: gen $gen " "$from")
+        lat=$(echo "$t0 $t1" | awk '{ printf "%.1f", ($2 - $1) * 1000 }')
+        lats="$lats $lat"
+        lat="$lat ms"
+    else
+        lat="not applied in 20 s (rx $(affinity "$RX"), tx $(affinity "$TX"))"
+    fi
+    host sources
+    src=$HOST_REPLY
+    hint=$(awk '$2 ~ /bdf=0000:00:03.0/ && $4 ~ /index=[12]/ {
+            for (i = 1; i <= NF; i++) if ($i ~ /^(apic|reason)=/) h = h " " $i
+           } END { print h }' "$(irqhint_dir)/table")
+
+    set -- $(measure "$K")
+    w_on=$1 w_tot=$2
+    rmmod irqhint || { out "rmmod failed"; exit 1; }
+    echo "$boot_rx" > /proc/irq/$RX/smp_affinity_list
+    echo "$boot_tx" > /proc/irq/$TX/smp_affinity_list
+    insmod $KO observe_only=1 || { out "observe-only insmod failed"; exit 1; }
+    set -- $(measure "$K")
+    o_on=$1 o_tot=$2
+    rmmod irqhint && insmod $KO || { out "reload failed"; exit 1; }
+
+    on_w=$((on_w + w_on)) tot_w=$((tot_w + w_tot))
+    on_o=$((on_o + o_on)) tot_o=$((tot_o + o_tot))
+    out "$(printf '%-5s %-26s %-24s %-24s %s' "$n" "vCPU $K" \
+        "$o_on/$o_tot on vCPU $K" "$w_on/$w_tot on vCPU $K" "$lat")"
+    out "      table:$hint; QEMU: $src"
+done
+
+# Placement by the management layer (QMP), which irqhint applies at once.
+plats=
+for K in 1 3 0 2; do
+    from=$(dmesg | wc -l)
+    echo "irqhint-bench: place $K" > /dev/kmsg
+    host place "$K" || { out "host: $HOST_REPLY"; exit 1; }
+    if wait_for 20 affinity_is "$RX" "$K" && wait_for 5 affinity_is "$TX" "$K"; then
+        gen=$(ihstat generation)
+        t0=$(klog_ts "irqhint-bench: place $K\$" "$from")
+        t1=$(klog_ts "irqhint: gen $gen " "$from")
+        plats="$plats $(echo "$t0 $t1" | awk '{ printf "%.1f", ($2 - $1) * 1000 }')"
+    fi
+done
+
+# summary VALUES...: "min A, median B, max C ms (N changes)"
+summary() {
+    echo "$*" | tr ' ' '\n' | grep . | sort -n |
+        awk '{ v[NR] = $1 } END { if (NR) printf "min %s, median %s, max %s ms (%d changes)", v[1], v[int((NR + 1) / 2)], v[NR], NR }'
+}
+
+share() { echo "$1 $2" | awk '{ printf "%.1f", $2 ? 100 * $1 / $2 : 0 }'; }
+sw=$(share $on_w $tot_w)
+so=$(share $on_o $tot_o)
+ratio=$(echo "$sw $so" | awk '{ if ($2 > 0) printf "%.2f", $1 / $2; else print "inf" }')
+out ""
+out "share of virtio-net interrupts on the hinted vCPU:"
+out "$(printf '  %-52s %6s%% (%s)' "without driver (observe_only=1; kernel's boot CPUs):" "$so" "$on_o/$tot_o")"
+out "$(printf '  %-52s %6s%% (%s)  goal >= 99%%' "with driver:" "$sw" "$on_w/$tot_w")"
+out "$(printf '  %-52s %6s' "ratio with/without:" "$ratio")"
+out "placement change -> affinity applied, guest time (driver's log line):"
+out "  re-pin (irqhint notices it on its 1 s refresh timer): $(summary $lats)"
+out "  QMP irqhint-set-placement, 4 vCPUs:                   $(summary $plats)"
+exit 0

@@ -1,0 +1,232 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Guest side of tests/suites/guest-boot.sh (booted by it through
+# tests/guest/irqhint_host.py, with irqhint.load=0 so that this script
+# loads the driver itself).  Expects 4 vCPUs, -device irqhint and
+# virtio-net-pci (vectors=4) at 00:03.0 on slirp.
+#
+# Prints one "IRQHINT-RESULT: ID pass|fail [REASON]" line per check:
+#   a  the driver binds and reads the device's entries for virtio-net
+#   b  placement -> virtio-net IRQ affinity = hinted CPU, delivered there
+#   c  re-placement moves it again
+#   d  hostile injected entries are skipped and counted; good ones apply
+#   e  rmmod restores the original affinity, insmod re-applies the hint
+# and exits with the number of failed checks.
+
+. /lib/guest-lib.sh
+
+NET=0000:00:03.0
+NET_DEVFN=24
+KO=/lib/modules/irqhint.ko
+DRV=/sys/bus/virtio/drivers/virtio_irqhint
+PINGS=30
+
+fails=0
+cur=
+note() { echo "  $*"; }
+begin() { cur=; echo "== check $1: $2"; }
+bad() { [ -n "$cur" ] || cur="$*"; echo "  FAIL: $*"; }
+finish() {
+    if [ -z "$cur" ]; then
+        echo "IRQHINT-RESULT: $1 pass"
+    else
+        echo "IRQHINT-RESULT: $1 fail $cur"
+        fails=$((fails + 1))
+    fi
+}
+
+# table_has PATTERN: a line of the driver's table matches (grep -E).
+table_has() { grep -qE "$1" "$(irqhint_dir)/table" 2>/dev/null; }
+stat_is() { [ "$(ihstat "$1")" = "$2" ]; }
+show_table() { sed 's/^/    /' "$(irqhint_dir)/table" 2>/dev/null; }
+
+# deliver K: new virtio-net interrupts are all counted on CPU K.
+deliver() {
+    traffic 3
+    _b=$(counts "$RX" "$TX")
+    traffic $PINGS
+    _a=$(counts "$RX" "$TX")
+    _d=$(delta "$_b" "$_a")
+    _on=$(field "$1" "$_d")
+    _off=$(sum_except "$1" "$_d")
+    note "virtio-net interrupts per CPU during $PINGS pings: $_d"
+    [ "$_on" -ge $PINGS ] ||
+        bad "only $_on virtio-net interrupts on CPU $1 during $PINGS pings ($_d)"
+    [ "$_off" -eq 0 ] ||
+        bad "$_off virtio-net interrupts on CPUs other than $1 ($_d)"
+}
+
+# place K: ask the host to put vCPU K where virtio-net's interrupts are
+# raised, then expect both queue IRQs to follow.
+place() {
+    _t0=$(now_cs)
+    host place "$1" || { bad "host: $HOST_REPLY"; return; }
+    note "host placed vCPU $1 ($HOST_REPLY)"
+    if wait_for 20 affinity_is "$RX" "$1"; then
+        note "rx IRQ $RX affinity $1 after $(( ($(now_cs) - _t0) * 10 )) ms (guest time)"
+    else
+        bad "rx IRQ $RX affinity '$(affinity "$RX")', hinted CPU $1"
+    fi
+    wait_for 5 affinity_is "$TX" "$1" ||
+        bad "tx IRQ $TX affinity '$(affinity "$TX")', hinted CPU $1"
+    table_has "bdf=$NET type=msix index=1 irq=$RX apic=$1 cpus=$1 reason=management .*status=applied" ||
+        bad "table has no applied management entry for rx naming APIC ID $1"
+    show_table
+    deliver "$1"
+}
+
+fail_all() {
+    for id in a b c d e; do
+        echo "IRQHINT-RESULT: $id fail $*"
+    done
+    exit 5
+}
+
+# --- setup ---
+ctl_open || fail_all "no control channel to the host ($CTL_DEV)"
+[ "$(ncpus)" = 4 ] || fail_all "expected 4 CPUs, have $(ncpus)"
+[ -d /sys/bus/pci/devices/$NET ] || fail_all "no virtio-net at $NET"
+VNET=$(pci_virtio $NET)
+net_up $NET || fail_all "cannot configure $(pci_netdev $NET)"
+RX=$(irq_of "$VNET-input.0")
+TX=$(irq_of "$VNET-output.0")
+CFG=$(irq_of "$VNET-config")
+[ -n "$RX" ] && [ -n "$TX" ] && [ -n "$CFG" ] ||
+    fail_all "virtio-net ($VNET) MSI-X IRQs not found in /proc/interrupts"
+orig_rx=$(affinity "$RX")
+orig_tx=$(affinity "$TX")
+orig_cfg=$(affinity "$CFG")
+note "virtio-net $NET = $VNET: config IRQ $CFG, rx IRQ $RX, tx IRQ $TX;" \
+     "affinity before the driver: $orig_cfg / $orig_rx / $orig_tx"
+traffic 3 || fail_all "no ping reply from the slirp gateway 10.0.2.2"
+
+# --- a ---
+begin a "the driver binds and reads the device's table"
+if insmod $KO; then
+    dev=$(ls $DRV 2>/dev/null | grep '^virtio' | head -1)
+    if [ -z "$dev" ]; then
+        bad "virtio_irqhint is bound to no device"
+    else
+        pci=$(basename "$(readlink -f $DRV/$dev/..)")
+        id=$(cat $DRV/$dev/../vendor):$(cat $DRV/$dev/../device)
+        note "bound to $dev on $pci ($id)"
+        [ "$id" = 0x1af4:0x107f ] || bad "bound device $pci is $id, not irqhint"
+        dmesg | grep -q "virtio_irqhint $dev: irqhint: gen [0-9]* entries [0-9]* applied" ||
+            bad "no summary line from the driver in dmesg"
+        [ -f "$(irqhint_dir)/stats" ] || bad "no debugfs stats"
+        # Traffic makes QEMU observe (and publish) virtio-net's vectors.
+        traffic 5
+        wait_for 20 table_has "bdf=$NET type=msix index=1 irq=$RX .*status=applied" ||
+            bad "no applied entry for virtio-net rx (IRQ $RX) in the table"
+        show_table
+    fi
+else
+    bad "insmod irqhint.ko failed"
+fi
+finish a
+
+# --- b, c ---
+begin b "placement: affinity = hinted CPU, interrupts counted there"
+place 2
+finish b
+
+begin c "re-placement moves the IRQ again"
+place 1
+finish c
+K=1
+
+# --- d ---
+begin d "hostile entries skipped and counted, good ones applied"
+E='"bus":0,"devfn":'$NET_DEVFN
+hostile='{"entries":[
+ {'$E',"type":2,"index":0,"apic-ids":[3]},
+ {'$E',"type":9,"index":1,"apic-ids":[0]},
+ {'$E',"type":2,"index":1,"reason":200,"apic-ids":[0]},
+ {'$E',"type":2,"index":1,"nr-vcpus":9,"apic-ids":[0]},
+ {'$E',"type":2,"index":1,"nr-vcpus":0,"apic-ids":[]},
+ {"bus":7,"devfn":0,"type":2,"index":0,"apic-ids":[0]},
+ {'$E',"type":2,"index":40,"apic-ids":[0]},
+ {'$E',"type":1,"index":0,"apic-ids":[0]},
+ {'$E',"type":2,"index":3,"apic-ids":[0]},
+ {'$E',"type":2,"index":1,"apic-ids":[77]},
+ {'$E',"type":2,"index":1,"apic-ids":[0,77]}]}'
+hostile=$(echo "$hostile" | tr -d '\n ')
+if host qmp x-irqhint-inject "$hostile"; then
+    wait_for 20 table_has "bdf=0000:07:00.0" ||
+        bad "injected entries never reached the driver"
+    show_table
+    for want in type:1 reason:1 nr_vcpus:1 empty:1 device:1 index:2 \
+                vector:1 cpu:2 managed:0 failed:0; do
+        got=$(ihstat "skipped_${want%:*}")
+        [ "$got" = "${want#*:}" ] ||
+            bad "skipped_${want%:*} $got, expected ${want#*:}"
+    done
+    [ "$(ihstat skipped)" = 10 ] || bad "skipped $(ihstat skipped), expected 10"
+    napplied=$(grep -c 'status=applied' "$(irqhint_dir)/table")
+    [ "$(ihstat applied)" = "$napplied" ] && [ "$napplied" -ge 3 ] ||
+        bad "applied $(ihstat applied), table shows $napplied (want >= 3)"
+    table_has "bdf=$NET type=msix index=0 irq=$CFG apic=3 cpus=3 .*status=applied" ||
+        bad "the good injected entry (config IRQ $CFG -> CPU 3) is not applied"
+    affinity_is "$CFG" 3 || bad "config IRQ $CFG affinity '$(affinity "$CFG")', want 3"
+    affinity_is "$RX" $K || bad "rx IRQ moved to '$(affinity "$RX")' by hostile entries"
+    affinity_is "$TX" $K || bad "tx IRQ moved to '$(affinity "$TX")' by hostile entries"
+    table_has "bdf=$NET type=msix index=1 irq=$RX apic=$K .*reason=management .*status=applied" ||
+        bad "the device's own rx entry is no longer applied"
+    dmesg | grep -q "virtio_irqhint .*skipped: device" ||
+        bad "no log line for a skipped entry"
+else
+    bad "host: $HOST_REPLY"
+fi
+# An entry count far beyond the table.
+if host qmp x-irqhint-inject '{"num-entries":1000,"entries":[{'$E',"type":2,"index":0,"apic-ids":[2]}]}'; then
+    wait_for 20 stat_is entries 1000 ||
+        bad "num-entries 1000 never reached the driver"
+    read_n=$(ihstat read)
+    note "entries 1000, read $read_n, skipped_table $(ihstat skipped_table)"
+    [ "$read_n" -gt 0 ] && [ "$read_n" -le "$(ihstat max_entries)" ] ||
+        bad "read $read_n entries of max_entries $(ihstat max_entries)"
+    [ "$(ihstat skipped_table)" = $((1000 - read_n)) ] ||
+        bad "skipped_table $(ihstat skipped_table), expected $((1000 - read_n))"
+    wait_for 5 affinity_is "$CFG" 2 ||
+        bad "good entry beside num-entries 1000 not applied (config IRQ at '$(affinity "$CFG")')"
+    affinity_is "$RX" $K || bad "rx IRQ moved to '$(affinity "$RX")'"
+else
+    bad "host: $HOST_REPLY"
+fi
+if host qmp x-irqhint-inject '{"entries":[]}'; then
+    wait_for 20 stat_is skipped 0 ||
+        bad "entries still skipped after the injection was removed"
+else
+    bad "host: $HOST_REPLY"
+fi
+echo "  stats: $(tr '\n' ' ' < "$(irqhint_dir)/stats")"
+finish d
+
+# --- e ---
+begin e "rmmod restores the affinity, insmod re-applies the hint"
+if rmmod irqhint; then
+    [ ! -d "$(irqhint_dir)" ] || bad "debugfs directory left after rmmod"
+    for v in "RX $RX $orig_rx" "TX $TX $orig_tx" "CFG $CFG $orig_cfg"; do
+        set -- $v
+        affinity_is "$2" "$3" ||
+            bad "$1 IRQ $2 affinity '$(affinity "$2")' after rmmod, was '$3' before insmod"
+    done
+    note "after rmmod: config/rx/tx affinity $(affinity "$CFG") / $(affinity "$RX") / $(affinity "$TX")"
+    if insmod $KO; then
+        wait_for 20 affinity_is "$RX" $K ||
+            bad "rx IRQ affinity '$(affinity "$RX")' after insmod, hinted CPU $K"
+        wait_for 5 affinity_is "$TX" $K ||
+            bad "tx IRQ affinity '$(affinity "$TX")' after insmod, hinted CPU $K"
+        show_table
+        deliver $K
+    else
+        bad "second insmod failed"
+    fi
+else
+    bad "rmmod irqhint failed"
+fi
+finish e
+
+echo "irqhint boot test: $fails failed"
+exit $fails

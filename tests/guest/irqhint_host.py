@@ -1,0 +1,335 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Host side of the irqhint guest boot tests, the demo and the benchmark.
+
+Boots the guest with tests/guest/boot.sh and serves requests that the guest
+makes over a control channel: a second serial port (ttyS1 in the guest,
+a unix socket here).  The guest side is tests/guest/guest-lib.sh.
+
+Protocol, one line each way ("\\n"-terminated):
+    guest -> host   REQ SEQ COMMAND [ARGS]   a request; answered in order
+                    OUT TEXT                  a line for the host to print
+    host -> guest   OK SEQ [TEXT]             done (TEXT: the result)
+                    ERR SEQ MESSAGE           failed
+
+Commands (see Session.handlers):
+    place K        management placement: vCPU K on the host CPU that raises
+                   the interrupts (the one QEMU is pinned to), every other
+                   vCPU on another host CPU; answers "raise=R other=O"
+    clear          irqhint-clear-placement for every vCPU
+    qmp NAME [JSON]  any QMP command; answers the compact JSON return value
+    hmp LINE       human-monitor-command; the output is printed on the host
+    pin K          pins vCPU K's thread to the raising host CPU and the
+                   other vCPU threads to another (bench); answers
+                   "vcpu:hostcpu ..."
+    sources        answers "DEV.FN/INDEX@HOSTCPU->APICIDS ..." for every
+                   published source (query-irqhint)
+    sleep-host S   the host sleeps S seconds (pacing; answers after)
+
+Usage as a program:
+    irqhint_host.py [--qemu Q] --initrd I --log L [--append A]...
+                    [--timeout S] [--transcript F] [--boot-log F] [--echo]
+                    [-- QEMU ARGS]
+Exit status: boot.sh's (the guest script's status, 124 timeout, ...).
+
+QEMU (and so every thread that raises an interrupt) runs pinned to one host
+CPU, the first this process may use, so that hints are deterministic.
+"""
+
+import argparse
+import json
+import os
+import select
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+class QMP:
+    def __init__(self, path):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect(path)
+        self.f = self.sock.makefile("rw")
+        json.loads(self.f.readline())          # greeting
+        self.cmd("qmp_capabilities")
+
+    def cmd(self, name, **args):
+        msg = {"execute": name}
+        if args:
+            msg["arguments"] = args
+        self.f.write(json.dumps(msg) + "\n")
+        self.f.flush()
+        while True:
+            line = self.f.readline()
+            if not line:
+                raise RuntimeError(f"{name}: QMP connection closed")
+            rsp = json.loads(line)
+            if "event" in rsp:
+                continue
+            if "error" in rsp:
+                raise RuntimeError(f"{name}: {rsp['error']['desc']}")
+            return rsp["return"]
+
+    def hmp(self, line):
+        return self.cmd("human-monitor-command", **{"command-line": line})
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+def usable_cpus():
+    return sorted(os.sched_getaffinity(0))
+
+
+class Session:
+    """One guest boot.  start(), then serve() until the guest powers off."""
+
+    def __init__(self, initrd, log, qemu=None, append=(), qemu_args=(),
+                 timeout=300, smp=4, transcript=None, out=None, echo=False,
+                 boot_log=None):
+        self.initrd = initrd
+        self.log = log
+        self.qemu = qemu
+        self.append = list(append)
+        self.qemu_args = list(qemu_args)
+        self.timeout = timeout
+        self.smp = smp
+        self.echo = echo
+        self.boot_log = open(boot_log, "w") if boot_log else None
+        self.out = out or (lambda text: print(text, flush=True))
+        self.transcript = open(transcript, "w") if transcript else None
+        cpus = usable_cpus()
+        self.raise_cpu = cpus[0]
+        self.other_cpu = cpus[1] if len(cpus) > 1 else None
+        self.placement = {}
+        self.dir = tempfile.mkdtemp(prefix="irqhint-guest-")
+        self.proc = None
+        self.qmp = None
+        self.ctl = None
+        self.handlers = {
+            "place": self.h_place,
+            "clear": self.h_clear,
+            "qmp": self.h_qmp,
+            "hmp": self.h_hmp,
+            "pin": self.h_pin,
+            "sources": self.h_sources,
+            "sleep-host": self.h_sleep,
+        }
+
+    def note(self, text):
+        if self.transcript:
+            self.transcript.write(f"{time.monotonic():.3f} {text}\n")
+            self.transcript.flush()
+
+    def start(self):
+        self.qmp_path = os.path.join(self.dir, "qmp.sock")
+        ctl_path = os.path.join(self.dir, "ctl.sock")
+        cmd = ["taskset", "-c", str(self.raise_cpu),
+               os.path.join(HERE, "boot.sh"),
+               "--initrd", self.initrd, "--log", self.log,
+               "--qmp", self.qmp_path, "--timeout", str(self.timeout),
+               "--smp", str(self.smp)]
+        if not self.echo:
+            cmd.append("--quiet")
+        if self.qemu:
+            cmd += ["--qemu", self.qemu]
+        for a in self.append:
+            cmd += ["--append", a]
+        # wait=on: QEMU starts the guest only once we are connected.
+        cmd += ["--", "-serial", f"unix:{ctl_path},server=on,wait=on"]
+        cmd += self.qemu_args
+        self.note("start " + " ".join(cmd))
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+                                     stderr=self.boot_log)
+        self.ctl = self._connect(ctl_path)
+        self.qmp = QMP(self._wait_path(self.qmp_path))
+        self.ctl_buf = b""
+
+    def _wait_path(self, path):
+        deadline = time.monotonic() + 60
+        while not os.path.exists(path):
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"boot.sh exited ({self.proc.returncode}) "
+                                   "before QEMU listened")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"QEMU did not create {path}")
+            time.sleep(0.05)
+        return path
+
+    def _connect(self, path):
+        self._wait_path(path)
+        deadline = time.monotonic() + 60
+        while True:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                s.connect(path)
+                return s
+            except OSError:
+                s.close()
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    def send(self, line):
+        self.note("> " + line)
+        self.ctl.sendall((line + "\n").encode())
+
+    def serve(self):
+        """Answer requests until QEMU exits; returns boot.sh's status."""
+        eof = False
+        while True:
+            if eof:
+                return self.proc.wait()
+            r, _, _ = select.select([self.ctl], [], [], 0.5)
+            if not r:
+                if self.proc.poll() is not None:
+                    return self.proc.returncode
+                continue
+            data = self.ctl.recv(65536)
+            if not data:
+                eof = True
+                continue
+            self.ctl_buf += data
+            while b"\n" in self.ctl_buf:
+                raw, self.ctl_buf = self.ctl_buf.split(b"\n", 1)
+                self.handle(raw.decode(errors="replace").rstrip("\r"))
+
+    def handle(self, line):
+        self.note("< " + line)
+        if line.startswith("OUT"):
+            self.out(line[4:])
+            return
+        parts = line.split(" ", 3)
+        if len(parts) < 3 or parts[0] != "REQ":
+            return      # noise (e.g. before the guest set the port up)
+        seq, cmd = parts[1], parts[2]
+        arg = parts[3] if len(parts) > 3 else ""
+        fn = self.handlers.get(cmd)
+        try:
+            if fn is None:
+                raise RuntimeError(f"unknown command {cmd}")
+            reply = fn(arg) or ""
+            self.send(f"OK {seq} {reply}".rstrip())
+        except Exception as e:       # the guest reports it as a failure
+            msg = " ".join(str(e).split())
+            self.send(f"ERR {seq} {msg}")
+
+    # Handlers: ARG string in, reply text out (or raise).
+
+    def h_place(self, arg):
+        k = int(arg)
+        if self.other_cpu is None:
+            raise RuntimeError("placement needs two host CPUs, this process "
+                               "may use one")
+        vcpus = self.qmp.cmd("query-cpus-fast")
+        for v in vcpus:
+            i = v["cpu-index"]
+            host = self.raise_cpu if i == k else self.other_cpu
+            self.qmp.cmd("irqhint-set-placement", **{"cpu-index": i,
+                                                     "host-cpu": host})
+            self.placement[i] = host
+        return f"raise={self.raise_cpu} other={self.other_cpu}"
+
+    def h_clear(self, arg):
+        self.qmp.cmd("irqhint-clear-placement")
+        self.placement = {}
+        return ""
+
+    def h_qmp(self, arg):
+        name, _, js = arg.partition(" ")
+        args = json.loads(js) if js.strip() else {}
+        return json.dumps(self.qmp.cmd(name, **args), separators=(",", ":"))
+
+    def h_hmp(self, arg):
+        for line in self.qmp.hmp(arg).rstrip("\n").split("\n"):
+            self.out(line.rstrip("\r"))
+        return ""
+
+    def h_pin(self, arg):
+        """Pin vCPU K's thread to the raising host CPU, the others' to
+        another: what irqhint finds by itself (placement source "pinned")."""
+        k = int(arg)
+        if self.other_cpu is None:
+            raise RuntimeError("pinning apart needs two host CPUs, this "
+                               "process may use one")
+        done = []
+        for v in self.qmp.cmd("query-cpus-fast"):
+            host = self.raise_cpu if v["cpu-index"] == k else self.other_cpu
+            os.sched_setaffinity(v["thread-id"], {host})
+            done.append(f"{v['cpu-index']}:{host}")
+        return " ".join(done)
+
+    def h_sources(self, arg):
+        """Each published source's last raising host CPU and hint."""
+        info = self.qmp.cmd("query-irqhint")
+        return " ".join(
+            f"{s['devfn'] >> 3:02x}.{s['devfn'] & 7}/{s['index']}"
+            f"@{s.get('host-cpu', '?')}->{','.join(map(str, s['hint']))}"
+            for s in info["sources"] if s["published"])
+
+    def h_sleep(self, arg):
+        time.sleep(float(arg))
+        return ""
+
+    def close(self):
+        if self.qmp:
+            self.qmp.close()
+        if self.ctl:
+            self.ctl.close()
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.transcript:
+            self.transcript.close()
+        if self.boot_log:
+            self.boot_log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def main():
+    argv = sys.argv[1:]
+    extra = []
+    if "--" in argv:
+        i = argv.index("--")
+        argv, extra = argv[:i], argv[i + 1:]
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--qemu")
+    ap.add_argument("--initrd", required=True)
+    ap.add_argument("--log", required=True)
+    ap.add_argument("--append", action="append", default=[])
+    ap.add_argument("--timeout", type=int, default=300)
+    ap.add_argument("--smp", type=int, default=4)
+    ap.add_argument("--transcript", help="log of the control channel")
+    ap.add_argument("--boot-log", help="boot.sh's messages go here, "
+                    "not to stderr")
+    ap.add_argument("--echo", action="store_true",
+                    help="copy the console to stdout")
+    a = ap.parse_args(argv)
+    s = Session(a.initrd, a.log, qemu=a.qemu, append=a.append,
+                qemu_args=extra, timeout=a.timeout, smp=a.smp,
+                transcript=a.transcript, echo=a.echo, boot_log=a.boot_log)
+    try:
+        s.start()
+        rc = s.serve()
+    except Exception as e:
+        print(f"irqhint_host: {e}", file=sys.stderr)
+        rc = 126
+    finally:
+        s.close()
+    sys.exit(rc)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1934 @@
+/*
+ * QTest testcases for gim (guest interrupt manager)
+ *
+ * The tests play the hypervisor: they program GIM through its registers,
+ * keep the pending table, the log ring and the MSI-X targets in guest RAM
+ * (from the test's allocator), post input messages through the doorbell
+ * (or from a real device's MSI) and check what lands where.  The layout
+ * they check is include/hw/intc/gim-abi.h; the model, docs/specs/gim.rst.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "libqtest.h"
+#include "qemu/bswap.h"
+#include "qemu/host-utils.h"
+#include "qemu/module.h"
+#include "qobject/qdict.h"
+#include "qobject/qlist.h"
+#include "qobject/qnum.h"
+#include "libqos/qgraph.h"
+#include "libqos/pci-pc.h"
+#include "libqos/gim.h"
+#include "hw/intc/gim-abi.h"
+#include "standard-headers/linux/pci_regs.h"
+
+#define EDU_SLOT            5
+#define EDU_RAISE_IRQ       0x60
+#define EDU_ACK_IRQ         0x64
+#define WAIT_US             (10 * G_USEC_PER_SEC)
+
+#define NR_IFACES           4   /* the default */
+#define LOG_MSIX            NR_IFACES
+#define CANARY              4096    /* bytes checked after the table */
+
+/* The hypervisor's view: where the table and the log ring are. */
+typedef struct GimEnv {
+    QGim *gim;
+    QTestState *qts;
+    uint64_t table;
+    uint32_t guests, dests;
+    uint64_t log;
+    uint32_t log_size;
+    uint32_t head;          /* next record this test reads */
+} GimEnv;
+
+/* Helpers */
+
+static uint64_t table_size(uint32_t guests, uint32_t dests)
+{
+    return (uint64_t)guests * dests * GIM_IRR_SIZE;
+}
+
+/*
+ * Allocate and clear a table of @guests x @dests (with CANARY bytes of
+ * slack after it), a log ring of @log_size records and the MSI-X slots,
+ * program GIM with them and enable it.
+ */
+static void env_init(GimEnv *e, QGim *gim, QGuestAllocator *alloc,
+                     uint32_t guests, uint32_t dests, uint32_t log_size)
+{
+    uint64_t tsize = table_size(guests, dests);
+
+    *e = (GimEnv) {
+        .gim = gim, .qts = qgim_qts(gim),
+        .guests = guests, .dests = dests, .log_size = log_size,
+    };
+    e->table = guest_alloc(alloc, tsize + CANARY);
+    g_assert_cmphex(e->table % GIM_IRR_SIZE, ==, 0);
+    qtest_memset(e->qts, e->table, 0, tsize + CANARY);
+    e->log = guest_alloc(alloc, log_size * 8);
+    qtest_memset(e->qts, e->log, 0xee, log_size * 8);
+    qgim_msix_enable(gim, guest_alloc(alloc, 4 * (NR_IFACES + 1)));
+
+    g_assert_cmphex(gim_readl(gim, GIM_REG_CTRL), ==, 0);
+    gim_writel(gim, GIM_REG_TABLE_LO, e->table);
+    gim_writel(gim, GIM_REG_TABLE_HI, e->table >> 32);
+    gim_writel(gim, GIM_REG_TABLE_GUESTS, guests);
+    gim_writel(gim, GIM_REG_TABLE_DESTS, dests);
+    gim_writel(gim, GIM_REG_LOG_LO, e->log);
+    gim_writel(gim, GIM_REG_LOG_HI, e->log >> 32);
+    gim_writel(gim, GIM_REG_LOG_SIZE, log_size);
+    gim_writel(gim, GIM_REG_CTRL, GIM_CTRL_ENABLE);
+    g_assert_cmphex(gim_readl(gim, GIM_REG_STATUS), ==, 0);
+    g_assert_cmphex(gim_readl(gim, GIM_REG_CTRL), ==, GIM_CTRL_ENABLE);
+    g_assert_cmpint(gim_readl(gim, GIM_REG_LOG_HEAD), ==, 0);
+    g_assert_cmpint(gim_readl(gim, GIM_REG_LOG_TAIL), ==, 0);
+}
+
+static uint64_t irr_byte_addr(GimEnv *e, uint32_t guest, uint32_t dest,
+                              uint32_t vector)
+{
+    return e->table + GIM_IRR_OFFSET(guest, dest, e->dests) + vector / 8;
+}
+
+static bool irr_test(GimEnv *e, uint32_t guest, uint32_t dest,
+                     uint32_t vector)
+{
+    return qtest_readb(e->qts, irr_byte_addr(e, guest, dest, vector)) &
+           (1u << (vector % 8));
+}
+
+/* Software takes a vector: clear its bit in the table. */
+static void irr_clear(GimEnv *e, uint32_t guest, uint32_t dest,
+                      uint32_t vector)
+{
+    uint64_t a = irr_byte_addr(e, guest, dest, vector);
+
+    qtest_writeb(e->qts, a, qtest_readb(e->qts, a) & ~(1u << (vector % 8)));
+}
+
+/* Bits set in the whole table, and check the canary after it is intact. */
+static int table_popcount(GimEnv *e)
+{
+    uint64_t size = table_size(e->guests, e->dests);
+    g_autofree uint8_t *buf = g_malloc(size + CANARY);
+    int n = 0;
+
+    qtest_memread(e->qts, e->table, buf, size + CANARY);
+    for (uint64_t i = 0; i < size; i++) {
+        n += ctpop8(buf[i]);
+    }
+    for (uint64_t i = size; i < size + CANARY; i++) {
+        g_assert_cmphex(buf[i], ==, 0);
+    }
+    return n;
+}
+
+static void check_counters(QGim *gim, uint32_t in, uint32_t out,
+                           uint32_t dropped, uint32_t coalesced,
+                           uint32_t delivered, uint32_t logged)
+{
+    g_assert_cmpuint(gim_readl(gim, GIM_REG_CNT_IN), ==, in);
+    g_assert_cmpuint(gim_readl(gim, GIM_REG_CNT_OUT), ==, out);
+    g_assert_cmpuint(gim_readl(gim, GIM_REG_CNT_DROPPED), ==, dropped);
+    g_assert_cmpuint(gim_readl(gim, GIM_REG_CNT_COALESCED), ==, coalesced);
+    g_assert_cmpuint(gim_readl(gim, GIM_REG_CNT_DELIVERED), ==, delivered);
+    g_assert_cmpuint(gim_readl(gim, GIM_REG_CNT_LOGGED), ==, logged);
+}
+
+/* Consume the next log record and check it. */
+static void expect_record(GimEnv *e, uint16_t guest, uint8_t dest,
+                          uint8_t vector, uint32_t seq)
+{
+    struct gim_log_record r;
+
+    g_assert_cmpuint(gim_readl(e->gim, GIM_REG_LOG_TAIL), !=, e->head);
+    qtest_memread(e->qts, e->log + e->head * 8, &r, sizeof(r));
+    g_assert_cmpuint(le16_to_cpu(r.guest), ==, guest);
+    g_assert_cmpuint(r.dest, ==, dest);
+    g_assert_cmphex(r.vector, ==, vector);
+    g_assert_cmpuint(le32_to_cpu(r.seq), ==, seq);
+    e->head = (e->head + 1) % e->log_size;
+    gim_writel(e->gim, GIM_REG_LOG_HEAD, e->head);
+    g_assert_cmpuint(gim_readl(e->gim, GIM_REG_LOG_HEAD), ==, e->head);
+}
+
+static void expect_no_record(GimEnv *e)
+{
+    g_assert_cmpuint(gim_readl(e->gim, GIM_REG_LOG_TAIL), ==, e->head);
+}
+
+/* Forget the MSI-X vectors fired so far. */
+static void msix_clear(QGim *gim)
+{
+    for (int v = 0; v < gim->nr_vectors; v++) {
+        qgim_msix_fired(gim, v);
+    }
+}
+
+/* No MSI-X vector fired since the last check. */
+static void expect_no_msix(QGim *gim)
+{
+    for (int v = 0; v < gim->nr_vectors; v++) {
+        g_assert_false(qgim_msix_fired(gim, v));
+    }
+}
+
+static uint32_t running(uint16_t guest, uint8_t dest)
+{
+    return GIM_RUNNING_VALID | GIM_TARGET(guest, dest);
+}
+
+/* Interface @i holds exactly the @n vectors in @vec, in that order. */
+static void expect_lrs(QGim *gim, int i, int n, const uint8_t *vec)
+{
+    g_assert_cmpuint(gim_iface_readl(gim, i, GIM_IFACE_LR_COUNT), ==, n);
+    for (int k = 0; k < GIM_NR_LRS; k++) {
+        uint32_t lr = gim_iface_readl(gim, i, GIM_IFACE_LR(k));
+
+        if (k < n) {
+            g_assert_cmphex(lr, ==, GIM_LR_VALID | vec[k]);
+        } else {
+            g_assert_cmphex(lr & GIM_LR_VALID, ==, 0);
+        }
+    }
+}
+
+static QDict *query_gim(QTestState *qts)
+{
+    return qtest_qmp_assert_success_ref(qts, "{ 'execute': 'query-gim' }");
+}
+
+static void check_alive(QGim *gim)
+{
+    QDict *info = query_gim(qgim_qts(gim));
+
+    qobject_unref(info);
+    g_assert_cmphex(gim_readl(gim, GIM_REG_ID), ==, GIM_ID_MAGIC);
+}
+
+static uint64_t ram_size(QTestState *qts)
+{
+    QDict *ret = qtest_qmp_assert_success_ref(qts,
+                     "{ 'execute': 'query-memory-size-summary' }");
+    uint64_t size = qdict_get_int(ret, "base-memory");
+
+    qobject_unref(ret);
+    return size;
+}
+
+/* Tests: registers */
+
+static void test_registers(void *obj, void *data, QGuestAllocator *alloc)
+{
+    QGim *gim = obj;
+    uint32_t caps = gim_readl(gim, GIM_REG_CAPS);
+    GimEnv e;
+
+    g_assert_cmphex(gim_readl(gim, GIM_REG_ID), ==, GIM_ID_MAGIC);
+    g_assert_cmpuint(GIM_CAPS_NR_IRQS(caps), ==, GIM_MAX_IRQS);
+    g_assert_cmpuint(GIM_CAPS_NR_IFACES(caps), ==, NR_IFACES);
+    g_assert_cmpuint(GIM_CAPS_NR_LRS(caps), ==, GIM_NR_LRS);
+
+    /* Everything is zero out of reset. */
+    for (uint32_t r = GIM_REG_CTRL; r <= GIM_REG_CNT_LOGGED; r += 4) {
+        g_assert_cmphex(gim_readl(gim, r), ==, 0);
+    }
+    for (uint32_t r = GIM_REG_IFACE_BASE; r < GIM_REG_ROUTE_BASE; r += 4) {
+        g_assert_cmphex(gim_readl(gim, r), ==, 0);
+    }
+    for (uint32_t r = GIM_REG_ROUTE_BASE; r < GIM_REGS_SIZE; r += 4) {
+        g_assert_cmphex(gim_readl(gim, r), ==, 0);
+    }
+
+    /* Read/write registers hold what is written, reserved bits read 0. */
+    gim_writel(gim, GIM_REG_TABLE_LO, 0x12345660);
+    gim_writel(gim, GIM_REG_TABLE_HI, 0x9);
+    gim_writel(gim, GIM_REG_TABLE_GUESTS, 17);
+    gim_writel(gim, GIM_REG_TABLE_DESTS, 3);
+    gim_writel(gim, GIM_REG_LOG_LO, 0xabcdef8);
+    gim_writel(gim, GIM_REG_LOG_HI, 0x1);
+    gim_writel(gim, GIM_REG_LOG_SIZE, 100);
+    g_assert_cmphex(gim_readl(gim, GIM_REG_TABLE_LO), ==, 0x12345660);
+    g_assert_cmphex(gim_readl(gim, GIM_REG_TABLE_HI), ==, 0x9);
+    g_assert_cmpuint(gim_readl(gim, GIM_REG_TABLE_GUESTS), ==, 17);
+    g_assert_cmpuint(gim_readl(gim, GIM_REG_TABLE_DESTS), ==, 3);
+    g_assert_cmphex(gim_readl(gim, GIM_REG_LOG_LO), ==, 0xabcdef8);
+    g_assert_cmphex(gim_readl(gim, GIM_REG_LOG_HI), ==, 0x1);
+    g_assert_cmpuint(gim_readl(gim, GIM_REG_LOG_SIZE), ==, 100);
+
+    gim_writel(gim, GIM_REG_ROUTE(255) + GIM_ROUTE_CTRL, GIM_FN_REMAP);
+    gim_writel(gim, GIM_REG_ROUTE(255) + GIM_ROUTE_TARGET, 0xffffffff);
+    gim_writel(gim, GIM_REG_ROUTE(255) + GIM_ROUTE_VECTOR, 0xffffffff);
+    gim_writel(gim, GIM_REG_ROUTE(255) + GIM_ROUTE_DEST_MASK, 0xffffffff);
+    g_assert_cmphex(gim_readl(gim, GIM_REG_ROUTE(255) + GIM_ROUTE_CTRL), ==,
+                    GIM_FN_REMAP);
+    g_assert_cmphex(gim_readl(gim, GIM_REG_ROUTE(255) + GIM_ROUTE_TARGET),
+                    ==, 0x00ffffff);
+    g_assert_cmphex(gim_readl(gim, GIM_REG_ROUTE(255) + GIM_ROUTE_VECTOR),
+                    ==, 0xff);
+    g_assert_cmphex(gim_readl(gim, GIM_REG_ROUTE(255) +
+                              GIM_ROUTE_DEST_MASK), ==, 0xffffffff);
+    /* The neighbouring entry did not change. */
+    for (uint32_t r = 0; r < GIM_ROUTE_SIZE; r += 4) {
+        g_assert_cmphex(gim_readl(gim, GIM_REG_ROUTE(254) + r), ==, 0);
+    }
+
+    /* RUNNING keeps VALID, guest and dest; list registers are read-only. */
+    gim_iface_writel(gim, 3, GIM_IFACE_RUNNING, 0x7fffffff);
+    g_assert_cmphex(gim_iface_readl(gim, 3, GIM_IFACE_RUNNING), ==,
+                    0x00ffffff);
+    gim_iface_writel(gim, 3, GIM_IFACE_RUNNING, running(0xfff, 7));
+    g_assert_cmphex(gim_iface_readl(gim, 3, GIM_IFACE_RUNNING), ==,
+                    running(0xfff, 7));
+    gim_iface_writel(gim, 3, GIM_IFACE_LR(0), GIM_LR_VALID | 5);
+    gim_iface_writel(gim, 3, GIM_IFACE_LR_COUNT, 1);
+    g_assert_cmphex(gim_iface_readl(gim, 3, GIM_IFACE_LR(0)), ==, 0);
+    g_assert_cmphex(gim_iface_readl(gim, 3, GIM_IFACE_LR_COUNT), ==, 0);
+    gim_iface_writel(gim, 3, GIM_IFACE_RUNNING, 0);
+
+    /* Geometry is locked while enabled. */
+    env_init(&e, gim, alloc, 2, 2, 4);
+    gim_writel(gim, GIM_REG_TABLE_LO, 0x1000);
+    gim_writel(gim, GIM_REG_TABLE_HI, 0x1);
+    gim_writel(gim, GIM_REG_TABLE_GUESTS, 1000);
+    gim_writel(gim, GIM_REG_TABLE_DESTS, 100);
+    gim_writel(gim, GIM_REG_LOG_LO, 0x2000);
+    gim_writel(gim, GIM_REG_LOG_SIZE, 1000);
+    g_assert_cmphex(gim_readl(gim, GIM_REG_TABLE_LO), ==, (uint32_t)e.table);
+    g_assert_cmphex(gim_readl(gim, GIM_REG_TABLE_HI), ==, e.table >> 32);
+    g_assert_cmpuint(gim_readl(gim, GIM_REG_TABLE_GUESTS), ==, 2);
+    g_assert_cmpuint(gim_readl(gim, GIM_REG_TABLE_DESTS), ==, 2);
+    g_assert_cmphex(gim_readl(gim, GIM_REG_LOG_LO), ==, (uint32_t)e.log);
+    g_assert_cmpuint(gim_readl(gim, GIM_REG_LOG_SIZE), ==, 4);
+
+    /* Disabling keeps the configuration; enabling again works. */
+    gim_writel(gim, GIM_REG_CTRL, 0);
+    g_assert_cmphex(gim_readl(gim, GIM_REG_CTRL), ==, 0);
+    g_assert_cmpuint(gim_readl(gim, GIM_REG_TABLE_GUESTS), ==, 2);
+    gim_writel(gim, GIM_REG_CTRL, GIM_CTRL_ENABLE);
+    g_assert_cmphex(gim_readl(gim, GIM_REG_CTRL), ==, GIM_CTRL_ENABLE);
+    g_assert_cmphex(gim_readl(gim, GIM_REG_STATUS), ==, 0);
+}
+
+/* Tests: routing functions */
+
+static void test_deliver(void *obj, void *data, QGuestAllocator *alloc)
+{
+    QGim *gim = obj;
+    GimEnv e;
+
+    env_init(&e, gim, alloc, 4, 4, 16);
+    check_counters(gim, 0, 0, 0, 0, 0, 0);
+    gim_route(gim, 7, GIM_FN_DELIVER, 2, 3, 0x41, 0);
+
+    gim_doorbell(gim, 7);
+    g_assert_true(irr_test(&e, 2, 3, 0x41));
+    g_assert_cmpint(table_popcount(&e), ==, 1);
+    check_counters(gim, 1, 1, 0, 0, 0, 1);
+    expect_record(&e, 2, 3, 0x41, 1);
+    expect_no_record(&e);
+    g_assert_true(qgim_msix_fired(gim, LOG_MSIX));
+    expect_no_msix(gim);
+
+    /* DELIVER does not coalesce; the source vector does not matter. */
+    gim_doorbell(gim, 7 | (0x55 << GIM_MSG_VECTOR_SHIFT));
+    g_assert_cmpint(table_popcount(&e), ==, 1);
+    check_counters(gim, 2, 2, 0, 0, 0, 2);
+    expect_record(&e, 2, 3, 0x41, 2);
+    g_assert_true(qgim_msix_fired(gim, LOG_MSIX));
+
+    /* The bit is ORed in: other bits of the same word stay. */
+    irr_clear(&e, 2, 3, 0x41);
+    qtest_writel(e.qts, irr_byte_addr(&e, 2, 3, 0x40), 0x80000001);
+    gim_doorbell(gim, 7);
+    g_assert_cmphex(qtest_readl(e.qts, irr_byte_addr(&e, 2, 3, 0x40)), ==,
+                    0x80000003);
+    expect_record(&e, 2, 3, 0x41, 3);
+
+    /* A second route to another (guest, dest). */
+    gim_route(gim, 0, GIM_FN_DELIVER, 0, 0, 0x20, 0);
+    gim_doorbell(gim, 0);
+    g_assert_true(irr_test(&e, 0, 0, 0x20));
+    expect_record(&e, 0, 0, 0x20, 4);
+    check_counters(gim, 4, 4, 0, 0, 0, 4);
+}
+
+static void test_drop(void *obj, void *data, QGuestAllocator *alloc)
+{
+    QGim *gim = obj;
+    GimEnv e;
+
+    /* While disabled, every input is dropped. */
+    gim_route(gim, 1, GIM_FN_DELIVER, 1, 1, 0x31, 0);
+    gim_doorbell(gim, 1);
+    check_counters(gim, 1, 0, 1, 0, 0, 0);
+
+    env_init(&e, gim, alloc, 2, 2, 8);
+    gim_writel(gim, GIM_REG_CNT_RESET, 0);
+    check_counters(gim, 0, 0, 0, 0, 0, 0);
+
+    gim_route(gim, 2, GIM_FN_DROP, 1, 1, 0x32, 1);
+    gim_doorbell(gim, 2);
+    check_counters(gim, 1, 0, 1, 0, 0, 0);
+    /* An entry never programmed drops. */
+    gim_doorbell(gim, 3);
+    check_counters(gim, 2, 0, 2, 0, 0, 0);
+    /* Functions past GIM_FN_MAX act as drop. */
+    gim_route(gim, 4, GIM_FN_MAX + 1, 1, 1, 0x34, 1);
+    gim_route(gim, 5, 0xffffffff, 1, 1, 0x35, 1);
+    gim_doorbell(gim, 4);
+    gim_doorbell(gim, 5);
+    check_counters(gim, 4, 0, 4, 0, 0, 0);
+    /* Interrupt numbers past the routing entries drop. */
+    gim_doorbell(gim, GIM_MAX_IRQS);
+    gim_doorbell(gim, GIM_MSG_IRQ_MASK);
+    check_counters(gim, 6, 0, 6, 0, 0, 0);
+
+    g_assert_cmpint(table_popcount(&e), ==, 0);
+    expect_no_record(&e);
+    expect_no_msix(gim);
+
+    /* Disabling again drops; the DELIVER route still works once enabled. */
+    gim_writel(gim, GIM_REG_CTRL, 0);
+    gim_doorbell(gim, 1);
+    check_counters(gim, 7, 0, 7, 0, 0, 0);
+    g_assert_cmpint(table_popcount(&e), ==, 0);
+    gim_writel(gim, GIM_REG_CTRL, GIM_CTRL_ENABLE);
+    gim_doorbell(gim, 1);
+    check_counters(gim, 8, 1, 7, 0, 0, 1);
+    g_assert_true(irr_test(&e, 1, 1, 0x31));
+    expect_record(&e, 1, 1, 0x31, 1);
+}
+
+static void test_remap(void *obj, void *data, QGuestAllocator *alloc)
+{
+    QGim *gim = obj;
+    GimEnv e;
+
+    env_init(&e, gim, alloc, 4, 2, 16);
+    gim_route(gim, 9, GIM_FN_REMAP, 3, 1, 0x10, 0);
+    gim_route(gim, 10, GIM_FN_REMAP, 0, 0, 0xf0, 0);
+
+    gim_doorbell(gim, 9 | (3 << GIM_MSG_VECTOR_SHIFT));
+    gim_doorbell(gim, 9);
+    gim_doorbell(gim, 9 | (0xef << GIM_MSG_VECTOR_SHIFT));
+    gim_doorbell(gim, 10 | (0x20 << GIM_MSG_VECTOR_SHIFT));  /* wraps */
+    gim_doorbell(gim, 10 | (0x0f << GIM_MSG_VECTOR_SHIFT));
+    check_counters(gim, 5, 5, 0, 0, 0, 5);
+    expect_record(&e, 3, 1, 0x13, 1);
+    expect_record(&e, 3, 1, 0x10, 2);
+    expect_record(&e, 3, 1, 0xff, 3);
+    expect_record(&e, 0, 0, 0x10, 4);
+    expect_record(&e, 0, 0, 0xff, 5);
+    g_assert_true(irr_test(&e, 3, 1, 0x13));
+    g_assert_true(irr_test(&e, 3, 1, 0x10));
+    g_assert_true(irr_test(&e, 3, 1, 0xff));
+    g_assert_true(irr_test(&e, 0, 0, 0x10));
+    g_assert_true(irr_test(&e, 0, 0, 0xff));
+    g_assert_cmpint(table_popcount(&e), ==, 5);
+}
+
+static void test_multicast(void *obj, void *data, QGuestAllocator *alloc)
+{
+    QGim *gim = obj;
+    GimEnv e;
+    const uint8_t v44[] = { 0x44 };
+
+    env_init(&e, gim, alloc, 2, 8, 16);
+    gim_route(gim, 20, GIM_FN_MULTICAST, 1, 0, 0x44, 0x8b); /* 0,1,3,7 */
+
+    gim_doorbell(gim, 20);
+    check_counters(gim, 1, 1, 0, 0, 0, 4);     /* one output, 4 records */
+    for (int d = 0; d < 8; d++) {
+        g_assert_cmpint(irr_test(&e, 1, d, 0x44), ==, !!(0x8b & (1 << d)));
+    }
+    g_assert_cmpint(table_popcount(&e), ==, 4);
+    expect_record(&e, 1, 0, 0x44, 1);
+    expect_record(&e, 1, 1, 0x44, 1);
+    expect_record(&e, 1, 3, 0x44, 1);
+    expect_record(&e, 1, 7, 0x44, 1);
+    expect_no_record(&e);
+
+    /* One of the destinations runs: it gets it, the others are logged. */
+    gim_iface_writel(gim, 2, GIM_IFACE_RUNNING, running(1, 3));
+    gim_doorbell(gim, 20);
+    check_counters(gim, 2, 2, 0, 0, 1, 7);
+    expect_lrs(gim, 2, 1, v44);
+    g_assert_true(qgim_msix_fired(gim, 2));
+    expect_record(&e, 1, 0, 0x44, 2);
+    expect_record(&e, 1, 1, 0x44, 2);
+    expect_record(&e, 1, 7, 0x44, 2);
+    expect_no_record(&e);
+
+    /* Destinations past the table's are not written. */
+    qtest_memset(e.qts, e.table, 0, table_size(2, 8));
+    gim_route(gim, 21, GIM_FN_MULTICAST, 0, 0, 0x45, 0xffffff01);
+    gim_doorbell(gim, 21);
+    g_assert_true(irr_test(&e, 0, 0, 0x45));
+    g_assert_cmpint(table_popcount(&e), ==, 1);
+    expect_record(&e, 0, 0, 0x45, 3);
+    expect_no_record(&e);
+    check_counters(gim, 3, 3, 0, 0, 1, 8);
+
+    /* An empty mask, or one with no destination in the table, drops. */
+    gim_route(gim, 22, GIM_FN_MULTICAST, 0, 0, 0x46, 0);
+    gim_route(gim, 23, GIM_FN_MULTICAST, 0, 0, 0x47, 0xffffff00);
+    gim_route(gim, 24, GIM_FN_MULTICAST, 2, 0, 0x48, 1);   /* no guest 2 */
+    gim_doorbell(gim, 22);
+    gim_doorbell(gim, 23);
+    gim_doorbell(gim, 24);
+    check_counters(gim, 6, 3, 3, 0, 1, 8);
+    g_assert_cmpint(table_popcount(&e), ==, 1);
+    expect_no_record(&e);
+}
+
+static void test_coalesce(void *obj, void *data, QGuestAllocator *alloc)
+{
+    QGim *gim = obj;
+    GimEnv e;
+
+    env_init(&e, gim, alloc, 2, 2, 16);
+    gim_route(gim, 30, GIM_FN_COALESCE, 1, 1, 0x99, 0);
+
+    gim_doorbell(gim, 30);
+    gim_doorbell(gim, 30);
+    gim_doorbell(gim, 30);
+    check_counters(gim, 3, 1, 0, 2, 0, 1);
+    g_assert_true(irr_test(&e, 1, 1, 0x99));
+    expect_record(&e, 1, 1, 0x99, 1);
+    expect_no_record(&e);
+    g_assert_true(qgim_msix_fired(gim, LOG_MSIX));
+    expect_no_msix(gim);
+
+    /* Once software takes the vector, the next input is an output again. */
+    irr_clear(&e, 1, 1, 0x99);
+    gim_doorbell(gim, 30);
+    check_counters(gim, 4, 2, 0, 2, 0, 2);
+    expect_record(&e, 1, 1, 0x99, 2);
+
+    /* Coalescing is per key: another vector of the same IRR is output. */
+    gim_route(gim, 31, GIM_FN_COALESCE, 1, 1, 0x98, 0);
+    gim_doorbell(gim, 31);
+    check_counters(gim, 5, 3, 0, 2, 0, 3);
+    expect_record(&e, 1, 1, 0x98, 3);
+
+    /* A bit set by DELIVER coalesces too; DELIVER itself never does. */
+    gim_route(gim, 32, GIM_FN_DELIVER, 1, 1, 0x99, 0);
+    gim_doorbell(gim, 32);
+    gim_doorbell(gim, 30);
+    check_counters(gim, 7, 4, 0, 3, 0, 4);
+    expect_record(&e, 1, 1, 0x99, 4);
+    expect_no_record(&e);
+
+    /* Running: a coalesced input rings no doorbell. */
+    gim_iface_writel(gim, 0, GIM_IFACE_RUNNING, running(1, 1));
+    gim_iface_writel(gim, 0, GIM_IFACE_ACK, 1);
+    gim_iface_writel(gim, 0, GIM_IFACE_STATUS, 0xffffffff);
+    msix_clear(gim);
+    gim_doorbell(gim, 30);
+    check_counters(gim, 8, 4, 0, 4, 0, 4);
+    g_assert_cmpuint(gim_iface_readl(gim, 0, GIM_IFACE_LR_COUNT), ==, 0);
+    expect_no_msix(gim);
+}
+
+/* Q inputs become M <= Q outputs; a small model of the routing functions. */
+static void test_q_to_m(void *obj, void *data, QGuestAllocator *alloc)
+{
+    QGim *gim = obj;
+    GimEnv e;
+    uint32_t q = 0, m = 0, dropped = 0, coalesced = 0, logged = 0;
+    bool pending = false;
+    QDict *info;
+
+    env_init(&e, gim, alloc, 4, 4, 256);
+    gim_route(gim, 0, GIM_FN_DROP, 0, 0, 0, 0);
+    gim_route(gim, 1, GIM_FN_DELIVER, 1, 0, 0x30, 0);
+    gim_route(gim, 2, GIM_FN_COALESCE, 2, 1, 0x31, 0);
+    gim_route(gim, 3, GIM_FN_MULTICAST, 3, 0, 0x32, 0x7);
+    gim_route(gim, 4, GIM_FN_REMAP, 0, 2, 0x40, 0);
+
+    for (int i = 0; i < 60; i++) {
+        int irq = (i * 7 + i / 5) % 6;         /* 5: not programmed */
+
+        gim_doorbell(gim, irq | ((i & 0xf) << GIM_MSG_VECTOR_SHIFT));
+        q++;
+        switch (irq) {
+        case 1:
+        case 4:
+            m++, logged++;
+            break;
+        case 2:
+            if (pending) {
+                coalesced++;
+            } else {
+                m++, logged++;
+                pending = true;
+            }
+            break;
+        case 3:
+            m++, logged += 3;
+            break;
+        default:
+            dropped++;
+        }
+    }
+    check_counters(gim, q, m, dropped, coalesced, 0, logged);
+    g_assert_cmpuint(m, <=, q);
+    g_assert_cmpuint(m, >, 0);
+    g_assert_cmpuint(dropped, >, 0);
+    g_assert_cmpuint(coalesced, >, 0);
+    g_assert_cmpuint(gim_readl(gim, GIM_REG_LOG_TAIL), ==, logged);
+
+    info = query_gim(e.qts);
+    g_assert_cmpuint(qdict_get_int(info, "inputs"), ==, q);
+    g_assert_cmpuint(qdict_get_int(info, "outputs"), ==, m);
+    g_assert_cmpuint(qdict_get_int(info, "dropped"), ==, dropped);
+    g_assert_cmpuint(qdict_get_int(info, "coalesced"), ==, coalesced);
+    g_assert_cmpuint(qdict_get_int(info, "delivered"), ==, 0);
+    g_assert_cmpuint(qdict_get_int(info, "logged"), ==, logged);
+    qobject_unref(info);
+
+    /* CNT_RESET zeroes every counter, LOG_LOST too, and nothing else. */
+    gim_writel(gim, GIM_REG_CNT_RESET, 0x1234);
+    check_counters(gim, 0, 0, 0, 0, 0, 0);
+    g_assert_cmpuint(gim_readl(gim, GIM_REG_LOG_LOST), ==, 0);
+    g_assert_cmpuint(gim_readl(gim, GIM_REG_LOG_TAIL), ==, logged);
+    g_assert_cmphex(gim_readl(gim, GIM_REG_CTRL), ==, GIM_CTRL_ENABLE);
+    gim_doorbell(gim, 1);
+    check_counters(gim, 1, 1, 0, 0, 0, 1);
+}
+
+/* Tests: the pending table */
+
+static void post_at(GimEnv *e, uint16_t guest, uint8_t dest, uint8_t vector)
+{
+    gim_route(e->gim, 50, GIM_FN_DELIVER, guest, dest, vector, 0);
+    gim_doorbell(e->gim, 50);
+}
+
+/* Exactly the byte for (guest, dest, vector) holds its bit. */
+static void check_bit_alone(GimEnv *e, uint16_t guest, uint8_t dest,
+                            uint8_t vector)
+{
+    uint64_t a = e->table + GIM_IRR_OFFSET(guest, dest, e->dests) +
+                 vector / 8;
+
+    g_assert_cmphex(qtest_readb(e->qts, a), ==, 1u << (vector % 8));
+    qtest_writeb(e->qts, a, 0);
+}
+
+static void test_table_layout(void *obj, void *data, QGuestAllocator *alloc)
+{
+    QGim *gim = obj;
+    GimEnv e;
+    static const struct { uint16_t g; uint8_t d, v; } edges[] = {
+        { 0, 0, 0 }, { 0, 0, 255 }, { 0, 4, 0 }, { 1, 0, 7 }, { 1, 2, 8 },
+        { 2, 4, 0 }, { 2, 4, 255 }, { 2, 0, 128 }, { 1, 3, 31 },
+        { 1, 3, 32 },
+    };
+
+    /* An odd geometry: the stride is dests * 32 bytes. */
+    env_init(&e, gim, alloc, 3, 5, 64);
+    for (int i = 0; i < ARRAY_SIZE(edges); i++) {
+        post_at(&e, edges[i].g, edges[i].d, edges[i].v);
+        g_assert_cmpint(table_popcount(&e), ==, 1);
+        check_bit_alone(&e, edges[i].g, edges[i].d, edges[i].v);
+        expect_record(&e, edges[i].g, edges[i].d, edges[i].v, i + 1);
+    }
+    /* All of them together. */
+    for (int i = 0; i < ARRAY_SIZE(edges); i++) {
+        post_at(&e, edges[i].g, edges[i].d, edges[i].v);
+    }
+    g_assert_cmpint(table_popcount(&e), ==, ARRAY_SIZE(edges));
+    for (int i = 0; i < ARRAY_SIZE(edges); i++) {
+        g_assert_true(irr_test(&e, edges[i].g, edges[i].d, edges[i].v));
+    }
+    check_counters(gim, 2 * ARRAY_SIZE(edges), 2 * ARRAY_SIZE(edges), 0, 0,
+                   0, 2 * ARRAY_SIZE(edges));
+}
+
+/* The largest geometry: 4096 guests x 256 destinations (32 MiB). */
+static void test_table_max(void *obj, void *data, QGuestAllocator *alloc)
+{
+    QGim *gim = obj;
+    GimEnv e;
+    uint64_t end;
+
+    env_init(&e, gim, alloc, 4096, 256, 8);
+    end = e.table + table_size(4096, 256);
+
+    post_at(&e, 4095, 255, 255);
+    g_assert_cmphex(qtest_readb(e.qts, end - 1), ==, 0x80);
+    g_assert_cmphex(qtest_readb(e.qts, end - 2), ==, 0);
+    g_assert_cmphex(qtest_readl(e.qts, end), ==, 0);
+    check_bit_alone(&e, 4095, 255, 255);
+
+    post_at(&e, 4095, 255, 0);
+    g_assert_cmphex(qtest_readb(e.qts, end - 32), ==, 0x01);
+    check_bit_alone(&e, 4095, 255, 0);
+
+    post_at(&e, 4095, 0, 0);
+    g_assert_cmphex(qtest_readb(e.qts, end - 256 * 32), ==, 0x01);
+    check_bit_alone(&e, 4095, 0, 0);
+
+    post_at(&e, 0, 255, 255);
+    g_assert_cmphex(qtest_readb(e.qts, e.table + 256 * 32 - 1), ==, 0x80);
+    check_bit_alone(&e, 0, 255, 255);
+
+    post_at(&e, 0, 0, 0);
+    g_assert_cmphex(qtest_readb(e.qts, e.table), ==, 0x01);
+    check_bit_alone(&e, 0, 0, 0);
+
+    post_at(&e, 2048, 128, 100);
+    g_assert_cmphex(qtest_readb(e.qts, e.table + (2048ull * 256 + 128) * 32 +
+                                12), ==, 0x10);
+    check_bit_alone(&e, 2048, 128, 100);
+
+    check_counters(gim, 6, 6, 0, 0, 0, 6);
+    /* Nothing else in the last and first IRRs, nothing after the table. */
+    for (uint64_t a = e.table; a < e.table + 64; a += 4) {
+        g_assert_cmphex(qtest_readl(e.qts, a), ==, 0);
+    }
+    for (uint64_t a = end - 64; a < end + CANARY; a += 4) {
+        g_assert_cmphex(qtest_readl(e.qts, a), ==, 0);
+    }
+}
+
+/* Tests: vCPU interfaces */
+
+static void test_running(void *obj, void *data, QGuestAllocator *alloc)
+{
+    QGim *gim = obj;
+    GimEnv e;
+    const uint8_t v30[] = { 0x30 }, v30_31[] = { 0x30, 0x31 };
+    uint8_t many[GIM_NR_LRS];
+
+    env_init(&e, gim, alloc, 4, 2, 32);
+    gim_iface_writel(gim, 1, GIM_IFACE_RUNNING, running(2, 1));
+    g_assert_cmphex(gim_iface_readl(gim, 1, GIM_IFACE_RUNNING), ==,
+                    running(2, 1));
+    expect_lrs(gim, 1, 0, NULL);
+    expect_no_msix(gim);
+    gim_route(gim, 40, GIM_FN_REMAP, 2, 1, 0x30, 0);
+
+    /* Output for the running (guest, dest): list register + doorbell. */
+    gim_doorbell(gim, 40);
+    check_counters(gim, 1, 1, 0, 0, 1, 0);
+    expect_lrs(gim, 1, 1, v30);
+    g_assert_cmphex(gim_iface_readl(gim, 1, GIM_IFACE_STATUS), ==,
+                    GIM_IFACE_STATUS_DOORBELL);
+    g_assert_true(irr_test(&e, 2, 1, 0x30));
+    g_assert_true(qgim_msix_fired(gim, 1));
+    expect_no_msix(gim);
+    expect_no_record(&e);
+    for (int i = 0; i < NR_IFACES; i++) {
+        if (i != 1) {
+            expect_lrs(gim, i, 0, NULL);
+            g_assert_cmphex(gim_iface_readl(gim, i, GIM_IFACE_STATUS), ==, 0);
+        }
+    }
+
+    /* The same vector again is listed once; another one is added. */
+    gim_doorbell(gim, 40);
+    gim_doorbell(gim, 40 | (1 << GIM_MSG_VECTOR_SHIFT));
+    check_counters(gim, 3, 3, 0, 0, 3, 0);
+    expect_lrs(gim, 1, 2, v30_31);
+    g_assert_true(qgim_msix_fired(gim, 1));
+
+    /* ACK empties the list registers and clears DOORBELL. */
+    gim_iface_writel(gim, 1, GIM_IFACE_ACK, 1);
+    expect_lrs(gim, 1, 0, NULL);
+    g_assert_cmphex(gim_iface_readl(gim, 1, GIM_IFACE_STATUS), ==, 0);
+    g_assert_cmphex(gim_iface_readl(gim, 1, GIM_IFACE_RUNNING), ==,
+                    running(2, 1));
+
+    /* The same guest's other destination and another guest are logged. */
+    gim_route(gim, 41, GIM_FN_DELIVER, 2, 0, 0x50, 0);
+    gim_route(gim, 42, GIM_FN_DELIVER, 3, 1, 0x51, 0);
+    gim_doorbell(gim, 41);
+    gim_doorbell(gim, 42);
+    check_counters(gim, 5, 5, 0, 0, 3, 2);
+    expect_record(&e, 2, 0, 0x50, 4);
+    expect_record(&e, 3, 1, 0x51, 5);
+    expect_lrs(gim, 1, 0, NULL);
+    g_assert_true(qgim_msix_fired(gim, LOG_MSIX));
+    expect_no_msix(gim);
+
+    /* More vectors than list registers: LR_OVERFLOW, all in the table. */
+    for (int k = 0; k <= GIM_NR_LRS; k++) {
+        gim_doorbell(gim, 40 | ((0x20 + k) << GIM_MSG_VECTOR_SHIFT));
+        if (k < GIM_NR_LRS) {
+            many[k] = 0x50 + k;
+        }
+    }
+    expect_lrs(gim, 1, GIM_NR_LRS, many);
+    g_assert_cmphex(gim_iface_readl(gim, 1, GIM_IFACE_STATUS), ==,
+                    GIM_IFACE_STATUS_DOORBELL | GIM_IFACE_STATUS_LR_OVERFLOW);
+    for (int k = 0; k <= GIM_NR_LRS; k++) {
+        g_assert_true(irr_test(&e, 2, 1, 0x50 + k));
+    }
+    check_counters(gim, 14, 14, 0, 0, 12, 2);
+    /* STATUS is write-1-to-clear. */
+    gim_iface_writel(gim, 1, GIM_IFACE_STATUS, GIM_IFACE_STATUS_LR_OVERFLOW);
+    g_assert_cmphex(gim_iface_readl(gim, 1, GIM_IFACE_STATUS), ==,
+                    GIM_IFACE_STATUS_DOORBELL);
+
+    /* Descheduled: logged again. */
+    gim_iface_writel(gim, 1, GIM_IFACE_RUNNING, 0);
+    expect_lrs(gim, 1, 0, NULL);
+    qgim_msix_fired(gim, 1);
+    gim_doorbell(gim, 40);
+    check_counters(gim, 15, 15, 0, 0, 12, 3);
+    expect_record(&e, 2, 1, 0x30, 15);
+    expect_lrs(gim, 1, 0, NULL);
+    g_assert_false(qgim_msix_fired(gim, 1));
+
+    /* Two interfaces running different guests each get their own. */
+    gim_iface_writel(gim, 0, GIM_IFACE_RUNNING, running(3, 1));
+    gim_iface_writel(gim, 3, GIM_IFACE_RUNNING, running(2, 0));
+    gim_iface_writel(gim, 0, GIM_IFACE_ACK, 1);
+    gim_iface_writel(gim, 3, GIM_IFACE_ACK, 1);
+    gim_doorbell(gim, 41);
+    gim_doorbell(gim, 42);
+    g_assert_cmphex(gim_iface_readl(gim, 3, GIM_IFACE_LR(0)), ==,
+                    GIM_LR_VALID | 0x50);
+    g_assert_cmphex(gim_iface_readl(gim, 0, GIM_IFACE_LR(0)), ==,
+                    GIM_LR_VALID | 0x51);
+    g_assert_true(qgim_msix_fired(gim, 0));
+    g_assert_true(qgim_msix_fired(gim, 3));
+    expect_no_record(&e);
+}
+
+static void test_schedule(void *obj, void *data, QGuestAllocator *alloc)
+{
+    QGim *gim = obj;
+    GimEnv e;
+    const uint8_t three[] = { 3, 7, 200 };
+    const uint8_t eight[] = { 0, 3, 7, 9, 10, 11, 12, 13 };
+    const uint8_t after[] = { 3, 7, 14, 200 };
+
+    env_init(&e, gim, alloc, 2, 4, 64);
+    gim_route(gim, 60, GIM_FN_REMAP, 1, 2, 0, 0);
+
+    /* Pending while not running: logged. */
+    gim_doorbell(gim, 60 | (200 << GIM_MSG_VECTOR_SHIFT));
+    gim_doorbell(gim, 60 | (3 << GIM_MSG_VECTOR_SHIFT));
+    gim_doorbell(gim, 60 | (7 << GIM_MSG_VECTOR_SHIFT));
+    check_counters(gim, 3, 3, 0, 0, 0, 3);
+    qgim_msix_fired(gim, LOG_MSIX);
+
+    /* Another (guest, dest) has something pending too. */
+    irr_clear(&e, 1, 1, 0);
+    qtest_writeb(e.qts, irr_byte_addr(&e, 1, 1, 100), 1u << (100 % 8));
+    qtest_writeb(e.qts, irr_byte_addr(&e, 0, 2, 101), 1u << (101 % 8));
+
+    /* Scheduling loads the pending vectors, in ascending order. */
+    gim_iface_writel(gim, 2, GIM_IFACE_RUNNING, running(1, 2));
+    expect_lrs(gim, 2, 3, three);
+    g_assert_cmphex(gim_iface_readl(gim, 2, GIM_IFACE_STATUS), ==,
+                    GIM_IFACE_STATUS_DOORBELL);
+    g_assert_true(qgim_msix_fired(gim, 2));
+    expect_no_msix(gim);
+    check_counters(gim, 3, 3, 0, 0, 0, 3);
+
+    /* Rescheduling replaces the list; software took vector 200. */
+    gim_iface_writel(gim, 2, GIM_IFACE_ACK, 1);
+    irr_clear(&e, 1, 2, 200);
+    for (int v = 9; v <= 14; v++) {
+        qtest_writeb(e.qts, irr_byte_addr(&e, 1, 2, v),
+                     qtest_readb(e.qts, irr_byte_addr(&e, 1, 2, v)) |
+                     1u << (v % 8));
+    }
+    qtest_writeb(e.qts, irr_byte_addr(&e, 1, 2, 0),
+                 qtest_readb(e.qts, irr_byte_addr(&e, 1, 2, 0)) | 1);
+    gim_iface_writel(gim, 2, GIM_IFACE_RUNNING, running(1, 2));
+    expect_lrs(gim, 2, GIM_NR_LRS, eight);
+    g_assert_cmphex(gim_iface_readl(gim, 2, GIM_IFACE_STATUS), ==,
+                    GIM_IFACE_STATUS_DOORBELL | GIM_IFACE_STATUS_LR_OVERFLOW);
+    g_assert_true(qgim_msix_fired(gim, 2));
+
+    /* Software took 0 and 9-13; scheduled again after an ACK. */
+    gim_iface_writel(gim, 2, GIM_IFACE_ACK, 1);
+    gim_iface_writel(gim, 2, GIM_IFACE_STATUS, 0xffffffff);
+    irr_clear(&e, 1, 2, 0);
+    for (int v = 9; v <= 13; v++) {
+        irr_clear(&e, 1, 2, v);
+    }
+    qtest_writeb(e.qts, irr_byte_addr(&e, 1, 2, 200), 1u << (200 % 8));
+    gim_iface_writel(gim, 2, GIM_IFACE_RUNNING, running(1, 2));
+    expect_lrs(gim, 2, 4, after);
+    g_assert_cmphex(gim_iface_readl(gim, 2, GIM_IFACE_STATUS), ==,
+                    GIM_IFACE_STATUS_DOORBELL);
+
+    /* New output while running is added after the loaded ones. */
+    gim_doorbell(gim, 60 | (100 << GIM_MSG_VECTOR_SHIFT));
+    g_assert_cmpuint(gim_iface_readl(gim, 2, GIM_IFACE_LR_COUNT), ==, 5);
+    g_assert_cmphex(gim_iface_readl(gim, 2, GIM_IFACE_LR(4)), ==,
+                    GIM_LR_VALID | 100);
+    check_counters(gim, 4, 4, 0, 0, 1, 3);
+
+    /* Nothing pending: no list registers, no doorbell. */
+    gim_iface_writel(gim, 1, GIM_IFACE_RUNNING, running(0, 3));
+    expect_lrs(gim, 1, 0, NULL);
+    g_assert_cmphex(gim_iface_readl(gim, 1, GIM_IFACE_STATUS), ==, 0);
+    g_assert_false(qgim_msix_fired(gim, 1));
+
+    /* The other pending IRRs load on their own interfaces. */
+    gim_iface_writel(gim, 0, GIM_IFACE_RUNNING, running(1, 1));
+    g_assert_cmpuint(gim_iface_readl(gim, 0, GIM_IFACE_LR_COUNT), ==, 1);
+    g_assert_cmphex(gim_iface_readl(gim, 0, GIM_IFACE_LR(0)), ==,
+                    GIM_LR_VALID | 100);
+    gim_iface_writel(gim, 0, GIM_IFACE_RUNNING, running(0, 2));
+    g_assert_cmpuint(gim_iface_readl(gim, 0, GIM_IFACE_LR_COUNT), ==, 1);
+    g_assert_cmphex(gim_iface_readl(gim, 0, GIM_IFACE_LR(0)), ==,
+                    GIM_LR_VALID | 101);
+
+    /* RUNNING without VALID schedules nothing. */
+    gim_iface_writel(gim, 0, GIM_IFACE_RUNNING, GIM_TARGET(1, 2));
+    expect_lrs(gim, 0, 0, NULL);
+    gim_iface_writel(gim, 2, GIM_IFACE_RUNNING, 0);
+    gim_doorbell(gim, 60 | (5 << GIM_MSG_VECTOR_SHIFT));
+    expect_lrs(gim, 0, 0, NULL);
+    expect_lrs(gim, 2, 0, NULL);
+    expect_record(&e, 1, 2, 200, 1);
+    expect_record(&e, 1, 2, 3, 2);
+    expect_record(&e, 1, 2, 7, 3);
+    expect_record(&e, 1, 2, 5, 5);
+    expect_no_record(&e);
+}
+
+/* Tests: the inactive log */
+
+static void test_log_overflow(void *obj, void *data, QGuestAllocator *alloc)
+{
+    QGim *gim = obj;
+    GimEnv e;
+
+    /* Two records: the ring holds one (full when tail + 1 == head). */
+    env_init(&e, gim, alloc, 1, 1, 2);
+    gim_route(gim, 70, GIM_FN_REMAP, 0, 0, 0, 0);
+
+    gim_doorbell(gim, 70 | (1 << GIM_MSG_VECTOR_SHIFT));
+    g_assert_cmpuint(gim_readl(gim, GIM_REG_LOG_TAIL), ==, 1);
+    g_assert_cmphex(gim_readl(gim, GIM_REG_STATUS), ==, 0);
+    g_assert_true(qgim_msix_fired(gim, LOG_MSIX));
+
+    gim_doorbell(gim, 70 | (2 << GIM_MSG_VECTOR_SHIFT));
+    gim_doorbell(gim, 70 | (3 << GIM_MSG_VECTOR_SHIFT));
+    g_assert_cmpuint(gim_readl(gim, GIM_REG_LOG_TAIL), ==, 1);
+    g_assert_cmphex(gim_readl(gim, GIM_REG_STATUS), ==,
+                    GIM_STATUS_LOG_OVERFLOW);
+    g_assert_cmpuint(gim_readl(gim, GIM_REG_LOG_LOST), ==, 2);
+    check_counters(gim, 3, 3, 0, 0, 0, 1);
+    /* Nothing lost: the bits are in the table. */
+    g_assert_true(irr_test(&e, 0, 0, 1));
+    g_assert_true(irr_test(&e, 0, 0, 2));
+    g_assert_true(irr_test(&e, 0, 0, 3));
+    /* The one record there is intact; the slot after it not written. */
+    {
+        struct gim_log_record r;
+
+        qtest_memread(e.qts, e.log + 8, &r, sizeof(r));
+        g_assert_cmphex(le32_to_cpu(r.seq), ==, 0xeeeeeeee);
+    }
+    expect_record(&e, 0, 0, 1, 1);
+    g_assert_cmpuint(gim_readl(gim, GIM_REG_LOG_HEAD), ==, 1);
+
+    /* Room again: records go on, the tail wraps. */
+    gim_doorbell(gim, 70 | (4 << GIM_MSG_VECTOR_SHIFT));
+    g_assert_cmpuint(gim_readl(gim, GIM_REG_LOG_TAIL), ==, 0);
+    expect_record(&e, 0, 0, 4, 4);
+    gim_doorbell(gim, 70 | (5 << GIM_MSG_VECTOR_SHIFT));
+    g_assert_cmpuint(gim_readl(gim, GIM_REG_LOG_TAIL), ==, 1);
+    expect_record(&e, 0, 0, 5, 5);
+    check_counters(gim, 5, 5, 0, 0, 0, 3);
+    g_assert_cmpuint(gim_readl(gim, GIM_REG_LOG_LOST), ==, 2);
+
+    /* STATUS is write-1-to-clear: another bit written leaves it. */
+    gim_writel(gim, GIM_REG_STATUS, GIM_STATUS_TABLE_ERROR);
+    g_assert_cmphex(gim_readl(gim, GIM_REG_STATUS), ==,
+                    GIM_STATUS_LOG_OVERFLOW);
+    gim_writel(gim, GIM_REG_STATUS, GIM_STATUS_LOG_OVERFLOW);
+    g_assert_cmphex(gim_readl(gim, GIM_REG_STATUS), ==, 0);
+
+    /* HEAD beyond the ring is refused. */
+    gim_writel(gim, GIM_REG_LOG_HEAD, 2);
+    g_assert_cmpuint(gim_readl(gim, GIM_REG_LOG_HEAD), ==, e.head);
+    gim_writel(gim, GIM_REG_LOG_HEAD, 0xffffffff);
+    g_assert_cmpuint(gim_readl(gim, GIM_REG_LOG_HEAD), ==, e.head);
+}
+
+static void test_log_ring(void *obj, void *data, QGuestAllocator *alloc)
+{
+    QGim *gim = obj;
+    GimEnv e;
+    const uint32_t size = 5;
+
+    env_init(&e, gim, alloc, 1, 1, size);
+    gim_route(gim, 71, GIM_FN_REMAP, 0, 0, 0, 0);
+
+    /* Fill it: size - 1 records, then one lost. */
+    for (uint32_t i = 0; i < size; i++) {
+        gim_doorbell(gim, 71 | (i << GIM_MSG_VECTOR_SHIFT));
+    }
+    g_assert_cmpuint(gim_readl(gim, GIM_REG_LOG_TAIL), ==, size - 1);
+    g_assert_cmpuint(gim_readl(gim, GIM_REG_LOG_LOST), ==, 1);
+    g_assert_cmphex(gim_readl(gim, GIM_REG_STATUS), ==,
+                    GIM_STATUS_LOG_OVERFLOW);
+    for (uint32_t i = 0; i < size - 1; i++) {
+        expect_record(&e, 0, 0, i, i + 1);
+    }
+    expect_no_record(&e);
+    g_assert_true(irr_test(&e, 0, 0, size - 1));
+
+    /* Around the ring several times, consuming as it goes. */
+    for (uint32_t i = size; i < 4 * size; i++) {
+        gim_doorbell(gim, 71 | (i << GIM_MSG_VECTOR_SHIFT));
+        expect_record(&e, 0, 0, i, i + 1);
+    }
+    g_assert_cmpuint(gim_readl(gim, GIM_REG_LOG_LOST), ==, 1);
+    check_counters(gim, 4 * size, 4 * size, 0, 0, 0, 4 * size - 1);
+
+    /* The largest ring is accepted. */
+    gim_writel(gim, GIM_REG_CTRL, 0);
+    gim_writel(gim, GIM_REG_LOG_LO, guest_alloc(alloc, 65536 * 8));
+    gim_writel(gim, GIM_REG_LOG_HI, 0);
+    gim_writel(gim, GIM_REG_LOG_SIZE, 65536);
+    g_assert_cmpuint(gim_readl(gim, GIM_REG_LOG_HEAD), ==, 0);
+    g_assert_cmpuint(gim_readl(gim, GIM_REG_LOG_TAIL), ==, 0);
+    gim_writel(gim, GIM_REG_CTRL, GIM_CTRL_ENABLE);
+    g_assert_cmphex(gim_readl(gim, GIM_REG_CTRL), ==, GIM_CTRL_ENABLE);
+    gim_writel(gim, GIM_REG_LOG_HEAD, 65535);
+    g_assert_cmpuint(gim_readl(gim, GIM_REG_LOG_HEAD), ==, 65535);
+}
+
+/* Tests: bad configuration, addresses and indices */
+
+typedef struct BadConfig {
+    const char *what;
+    uint32_t reg, val;
+} BadConfig;
+
+static void test_bad_config(void *obj, void *data, QGuestAllocator *alloc)
+{
+    QGim *gim = obj;
+    GimEnv e;
+    uint64_t table, log;
+    static const BadConfig bad[] = {
+        { "table unaligned by 8", GIM_REG_TABLE_LO, 8 },
+        { "table unaligned by 16", GIM_REG_TABLE_LO, 16 },
+        { "table unaligned by 1", GIM_REG_TABLE_LO, 1 },
+        { "no guests", GIM_REG_TABLE_GUESTS, 0 },
+        { "4097 guests", GIM_REG_TABLE_GUESTS, 4097 },
+        { "huge guests", GIM_REG_TABLE_GUESTS, 0xffffffff },
+        { "no dests", GIM_REG_TABLE_DESTS, 0 },
+        { "257 dests", GIM_REG_TABLE_DESTS, 257 },
+        { "huge dests", GIM_REG_TABLE_DESTS, 0x80000000 },
+        { "log unaligned by 4", GIM_REG_LOG_LO, 4 },
+        { "log unaligned by 1", GIM_REG_LOG_LO, 1 },
+        { "empty log", GIM_REG_LOG_SIZE, 0 },
+        { "one-record log", GIM_REG_LOG_SIZE, 1 },
+        { "65537-record log", GIM_REG_LOG_SIZE, 65537 },
+        { "huge log", GIM_REG_LOG_SIZE, 0xffffffff },
+    };
+
+    env_init(&e, gim, alloc, 4, 4, 8);
+    table = e.table;
+    log = e.log;
+    gim_route(gim, 80, GIM_FN_DELIVER, 1, 1, 0x80, 0);
+
+    for (int i = 0; i < ARRAY_SIZE(bad); i++) {
+        uint32_t good;
+
+        g_test_message("bad config: %s", bad[i].what);
+        gim_writel(gim, GIM_REG_CTRL, 0);
+        good = gim_readl(gim, bad[i].reg);
+        gim_writel(gim, bad[i].reg,
+                   bad[i].reg == GIM_REG_TABLE_LO ? table + bad[i].val :
+                   bad[i].reg == GIM_REG_LOG_LO ? log + bad[i].val :
+                   bad[i].val);
+        gim_writel(gim, GIM_REG_CTRL, GIM_CTRL_ENABLE);
+        g_assert_cmphex(gim_readl(gim, GIM_REG_CTRL), ==, 0);
+        g_assert_cmphex(gim_readl(gim, GIM_REG_STATUS), ==,
+                        GIM_STATUS_CONFIG_ERROR);
+        /* Disabled: dropped, nothing written. */
+        gim_doorbell(gim, 80);
+        g_assert_cmpuint(gim_readl(gim, GIM_REG_CNT_DROPPED), ==, i + 1);
+        g_assert_false(irr_test(&e, 1, 1, 0x80));
+        check_alive(gim);
+
+        gim_writel(gim, GIM_REG_STATUS, GIM_STATUS_CONFIG_ERROR);
+        g_assert_cmphex(gim_readl(gim, GIM_REG_STATUS), ==, 0);
+        gim_writel(gim, bad[i].reg, good);
+        gim_writel(gim, GIM_REG_CTRL, GIM_CTRL_ENABLE);
+        g_assert_cmphex(gim_readl(gim, GIM_REG_CTRL), ==, GIM_CTRL_ENABLE);
+        g_assert_cmphex(gim_readl(gim, GIM_REG_STATUS), ==, 0);
+    }
+    check_counters(gim, ARRAY_SIZE(bad), 0, ARRAY_SIZE(bad), 0, 0, 0);
+
+    /* A table or ring that wraps the 64-bit address space is refused. */
+    gim_writel(gim, GIM_REG_CTRL, 0);
+    gim_writel(gim, GIM_REG_TABLE_LO, 0xffffffe0);
+    gim_writel(gim, GIM_REG_TABLE_HI, 0xffffffff);
+    gim_writel(gim, GIM_REG_CTRL, GIM_CTRL_ENABLE);
+    g_assert_cmphex(gim_readl(gim, GIM_REG_CTRL), ==, 0);
+    g_assert_cmphex(gim_readl(gim, GIM_REG_STATUS), ==,
+                    GIM_STATUS_CONFIG_ERROR);
+    gim_writel(gim, GIM_REG_STATUS, 0xffffffff);
+    gim_writel(gim, GIM_REG_TABLE_LO, table);
+    gim_writel(gim, GIM_REG_TABLE_HI, table >> 32);
+    gim_writel(gim, GIM_REG_LOG_LO, 0xfffffff8);
+    gim_writel(gim, GIM_REG_LOG_HI, 0xffffffff);
+    gim_writel(gim, GIM_REG_CTRL, GIM_CTRL_ENABLE);
+    g_assert_cmphex(gim_readl(gim, GIM_REG_CTRL), ==, 0);
+    g_assert_cmphex(gim_readl(gim, GIM_REG_STATUS), ==,
+                    GIM_STATUS_CONFIG_ERROR);
+    gim_writel(gim, GIM_REG_STATUS, 0xffffffff);
+    gim_writel(gim, GIM_REG_LOG_LO, log);
+    gim_writel(gim, GIM_REG_LOG_HI, log >> 32);
+
+    /* A head left beyond a new, smaller ring is refused. */
+    gim_writel(gim, GIM_REG_LOG_SIZE, 4);
+    gim_writel(gim, GIM_REG_LOG_HEAD, 6);
+    gim_writel(gim, GIM_REG_CTRL, GIM_CTRL_ENABLE);
+    if (gim_readl(gim, GIM_REG_LOG_HEAD) == 6) {
+        g_assert_cmphex(gim_readl(gim, GIM_REG_CTRL), ==, 0);
+        g_assert_cmphex(gim_readl(gim, GIM_REG_STATUS), ==,
+                        GIM_STATUS_CONFIG_ERROR);
+        gim_writel(gim, GIM_REG_STATUS, 0xffffffff);
+        gim_writel(gim, GIM_REG_LOG_HEAD, 0);
+        gim_writel(gim, GIM_REG_CTRL, GIM_CTRL_ENABLE);
+    }
+    g_assert_cmphex(gim_readl(gim, GIM_REG_CTRL), ==, GIM_CTRL_ENABLE);
+    g_assert_cmphex(gim_readl(gim, GIM_REG_STATUS), ==, 0);
+
+    /* The good configuration works. */
+    gim_doorbell(gim, 80);
+    g_assert_true(irr_test(&e, 1, 1, 0x80));
+    check_alive(gim);
+}
+
+/* Program the table (or log) base while disabled, then enable. */
+static void rebase(QGim *gim, uint32_t lo_reg, uint64_t addr)
+{
+    gim_writel(gim, GIM_REG_CTRL, 0);
+    gim_writel(gim, lo_reg, addr);
+    gim_writel(gim, lo_reg + 4, addr >> 32);
+    gim_writel(gim, GIM_REG_CTRL, GIM_CTRL_ENABLE);
+    g_assert_cmphex(gim_readl(gim, GIM_REG_CTRL), ==, GIM_CTRL_ENABLE);
+}
+
+static void test_bad_addresses(void *obj, void *data, QGuestAllocator *alloc)
+{
+    QGim *gim = obj;
+    GimEnv e;
+    uint64_t ram = ram_size(qgim_qts(gim));
+    uint64_t regs_addr = gim->regs.addr;
+    uint32_t in;
+    const uint8_t v81[] = { 0x81 };
+
+    env_init(&e, gim, alloc, 2, 2, 8);
+    gim_route(gim, 81, GIM_FN_DELIVER, 1, 1, 0x81, 0);
+
+    /* Table beyond RAM: TABLE_ERROR, still logged. */
+    rebase(gim, GIM_REG_TABLE_LO, 0x4000000000ull);
+    gim_doorbell(gim, 81);
+    g_assert_cmphex(gim_readl(gim, GIM_REG_STATUS), ==,
+                    GIM_STATUS_TABLE_ERROR);
+    check_counters(gim, 1, 1, 0, 0, 0, 1);
+    expect_record(&e, 1, 1, 0x81, 1);
+    gim_writel(gim, GIM_REG_STATUS, 0xffffffff);
+
+    /* ... and still delivered to a running interface. */
+    gim_iface_writel(gim, 0, GIM_IFACE_RUNNING, running(1, 1));
+    g_assert_cmphex(gim_readl(gim, GIM_REG_STATUS), ==,
+                    GIM_STATUS_TABLE_ERROR);   /* its IRR cannot be read */
+    expect_lrs(gim, 0, 0, NULL);
+    gim_doorbell(gim, 81);
+    expect_lrs(gim, 0, 1, v81);
+    check_counters(gim, 2, 2, 0, 0, 1, 1);
+    gim_iface_writel(gim, 0, GIM_IFACE_RUNNING, 0);
+    gim_writel(gim, GIM_REG_STATUS, 0xffffffff);
+
+    /* Table on GIM's own registers or doorbell: refused, no recursion. */
+    rebase(gim, GIM_REG_TABLE_LO, regs_addr);
+    gim_doorbell(gim, 81);
+    g_assert_cmphex(gim_readl(gim, GIM_REG_STATUS), ==,
+                    GIM_STATUS_TABLE_ERROR);
+    g_assert_cmphex(gim_readl(gim, GIM_REG_ID), ==, GIM_ID_MAGIC);
+    g_assert_cmphex(gim_readl(gim, GIM_REG_CTRL), ==, GIM_CTRL_ENABLE);
+    gim_writel(gim, GIM_REG_STATUS, 0xffffffff);
+    in = gim_readl(gim, GIM_REG_CNT_IN);
+    rebase(gim, GIM_REG_TABLE_LO, gim->doorbell_addr);
+    gim_doorbell(gim, 81);
+    g_assert_cmpuint(gim_readl(gim, GIM_REG_CNT_IN), ==, in + 1);
+    g_assert_cmphex(gim_readl(gim, GIM_REG_STATUS), ==,
+                    GIM_STATUS_TABLE_ERROR);
+    gim_writel(gim, GIM_REG_STATUS, 0xffffffff);
+    expect_record(&e, 1, 1, 0x81, 3);
+    expect_record(&e, 1, 1, 0x81, 4);
+
+    /* A table straddling the end of RAM: the part in RAM works. */
+    gim_writel(gim, GIM_REG_CTRL, 0);
+    gim_writel(gim, GIM_REG_TABLE_DESTS, 1);
+    rebase(gim, GIM_REG_TABLE_LO, MIN(ram, 0x80000000ull) - GIM_IRR_SIZE);
+    gim_route(gim, 82, GIM_FN_DELIVER, 0, 0, 0xff, 0);
+    gim_doorbell(gim, 82);
+    g_assert_cmphex(gim_readl(gim, GIM_REG_STATUS), ==, 0);
+    gim_route(gim, 82, GIM_FN_DELIVER, 1, 0, 0, 0);
+    gim_doorbell(gim, 82);
+    g_assert_cmphex(gim_readl(gim, GIM_REG_STATUS), ==,
+                    GIM_STATUS_TABLE_ERROR);
+    expect_record(&e, 0, 0, 0xff, 5);
+    expect_record(&e, 1, 0, 0, 6);
+    gim_writel(gim, GIM_REG_STATUS, 0xffffffff);
+    gim_writel(gim, GIM_REG_CTRL, 0);
+    gim_writel(gim, GIM_REG_TABLE_DESTS, 2);
+    rebase(gim, GIM_REG_TABLE_LO, e.table);
+
+    /* Log beyond RAM: LOG_ERROR, lost, tail stays, the table bit is set. */
+    rebase(gim, GIM_REG_LOG_LO, 0x4000000000ull);
+    gim_doorbell(gim, 81);
+    g_assert_cmphex(gim_readl(gim, GIM_REG_STATUS), ==, GIM_STATUS_LOG_ERROR);
+    g_assert_cmpuint(gim_readl(gim, GIM_REG_LOG_TAIL), ==, e.head);
+    g_assert_cmpuint(gim_readl(gim, GIM_REG_LOG_LOST), ==, 1);
+    g_assert_true(irr_test(&e, 1, 1, 0x81));
+    gim_writel(gim, GIM_REG_STATUS, 0xffffffff);
+
+    /* Log on the doorbell: no message from it. */
+    in = gim_readl(gim, GIM_REG_CNT_IN);
+    rebase(gim, GIM_REG_LOG_LO, gim->doorbell_addr);
+    gim_doorbell(gim, 81);
+    g_assert_cmpuint(gim_readl(gim, GIM_REG_CNT_IN), ==, in + 1);
+    g_assert_cmphex(gim_readl(gim, GIM_REG_STATUS), ==, GIM_STATUS_LOG_ERROR);
+    gim_writel(gim, GIM_REG_STATUS, 0xffffffff);
+
+    /* Bus mastering off: GIM cannot reach the table. */
+    rebase(gim, GIM_REG_LOG_LO, e.log);
+    irr_clear(&e, 1, 1, 0x81);
+    qpci_config_writew(&gim->dev, PCI_COMMAND,
+                       qpci_config_readw(&gim->dev, PCI_COMMAND) &
+                       ~PCI_COMMAND_MASTER);
+    gim_doorbell(gim, 81);
+    g_assert_false(irr_test(&e, 1, 1, 0x81));
+    g_assert_cmphex(gim_readl(gim, GIM_REG_STATUS) & GIM_STATUS_TABLE_ERROR,
+                    ==, GIM_STATUS_TABLE_ERROR);
+    qgim_enable(gim);
+    gim_writel(gim, GIM_REG_STATUS, 0xffffffff);
+    gim_doorbell(gim, 81);
+    g_assert_true(irr_test(&e, 1, 1, 0x81));
+    g_assert_cmphex(gim_readl(gim, GIM_REG_STATUS), ==, 0);
+    check_alive(gim);
+}
+
+static void test_bad_indices(void *obj, void *data, QGuestAllocator *alloc)
+{
+    QGim *gim = obj;
+    QTestState *qts = qgim_qts(gim);
+    GimEnv e;
+    uint32_t in;
+
+    env_init(&e, gim, alloc, 3, 5, 8);
+
+    /* Targets outside the table's geometry: dropped, nothing written. */
+    gim_route(gim, 90, GIM_FN_DELIVER, 3, 0, 1, 0);
+    gim_route(gim, 91, GIM_FN_DELIVER, 0, 5, 1, 0);
+    gim_route(gim, 92, GIM_FN_REMAP, 0xffff, 0xff, 1, 0);
+    gim_route(gim, 93, GIM_FN_COALESCE, 2, 5, 1, 0);
+    for (int irq = 90; irq <= 93; irq++) {
+        gim_doorbell(gim, irq);
+    }
+    check_counters(gim, 4, 0, 4, 0, 0, 0);
+    g_assert_cmpint(table_popcount(&e), ==, 0);
+    expect_no_record(&e);
+    expect_no_msix(gim);
+
+    /* Interrupt numbers past the routing entries. */
+    gim_doorbell(gim, 256);
+    gim_doorbell(gim, 0x1ff | (5 << GIM_MSG_VECTOR_SHIFT));
+    gim_doorbell(gim, 0xffffffff);
+    check_counters(gim, 7, 0, 7, 0, 0, 0);
+
+    /* Interfaces past the last read 0 and ignore writes. */
+    for (int i = NR_IFACES; i < GIM_MAX_IFACES; i++) {
+        gim_iface_writel(gim, i, GIM_IFACE_RUNNING, running(0, 0));
+        gim_iface_writel(gim, i, GIM_IFACE_ACK, 1);
+        for (uint32_t r = 0; r < GIM_IFACE_STRIDE; r += 4) {
+            g_assert_cmphex(gim_iface_readl(gim, i, r), ==, 0);
+        }
+    }
+    /* A guest scheduled outside the table: no list registers. */
+    gim_iface_writel(gim, 0, GIM_IFACE_RUNNING, running(3, 0));
+    expect_lrs(gim, 0, 0, NULL);
+    gim_iface_writel(gim, 0, GIM_IFACE_RUNNING, running(0xffff, 0xff));
+    expect_lrs(gim, 0, 0, NULL);
+    gim_iface_writel(gim, 0, GIM_IFACE_RUNNING, 0);
+
+    /* Reserved registers read 0; writes there change nothing. */
+    gim_writel(gim, 0x38, 0xffffffff);
+    gim_writel(gim, 0x3fc, 0xffffffff);
+    gim_writel(gim, GIM_REG_ID, 0);
+    gim_writel(gim, GIM_REG_CAPS, 0);
+    gim_writel(gim, GIM_REG_LOG_TAIL, 3);
+    gim_writel(gim, GIM_REG_CNT_IN, 0);
+    g_assert_cmphex(gim_readl(gim, 0x38), ==, 0);
+    g_assert_cmphex(gim_readl(gim, 0x3fc), ==, 0);
+    g_assert_cmphex(gim_readl(gim, GIM_REG_ID), ==, GIM_ID_MAGIC);
+    g_assert_cmphex(gim_readl(gim, GIM_REG_CAPS), ==,
+                    GIM_MAX_IRQS | NR_IFACES << 16 | GIM_NR_LRS << 24);
+    g_assert_cmpuint(gim_readl(gim, GIM_REG_LOG_TAIL), ==, 0);
+    g_assert_cmpuint(gim_readl(gim, GIM_REG_CNT_IN), ==, 7);
+    g_assert_cmpuint(gim_readl(gim, GIM_REG_CNT_RESET), ==, 0);
+
+    /* Bad access sizes and alignment on BAR0 are refused. */
+    gim_writel(gim, GIM_REG_CTRL, 0);
+    qtest_writeb(qts, gim->regs.addr + GIM_REG_CTRL, 1);
+    qtest_writew(qts, gim->regs.addr + GIM_REG_CTRL, 1);
+    qtest_writel(qts, gim->regs.addr + GIM_REG_CTRL + 1, 1);
+    g_assert_cmphex(gim_readl(gim, GIM_REG_CTRL), ==, 0);
+    qtest_readb(qts, gim->regs.addr + GIM_REG_ID);
+    qtest_readw(qts, gim->regs.addr + GIM_REG_ID + 2);
+    qtest_readq(qts, gim->regs.addr + GIM_REG_ID);
+    qtest_readl(qts, gim->regs.addr + GIM_REG_ID + 3);
+    gim_writel(gim, GIM_REG_CTRL, GIM_CTRL_ENABLE);
+
+    /* Reading the doorbell posts nothing. */
+    in = gim_readl(gim, GIM_REG_CNT_IN);
+    g_assert_cmphex(qtest_readl(qts, gim->doorbell_addr), ==, 0);
+    g_assert_cmpuint(gim_readl(gim, GIM_REG_CNT_IN), ==, in);
+    check_alive(gim);
+}
+
+/* Tests: the doorbell */
+
+static void test_doorbell(void *obj, void *data, QGuestAllocator *alloc)
+{
+    QGim *gim = obj;
+    QTestState *qts = qgim_qts(gim);
+    uint64_t db = gim->doorbell_addr;
+    GimEnv e;
+
+    env_init(&e, gim, alloc, 1, 1, 16);
+    for (int irq = 1; irq <= 6; irq++) {
+        gim_route(gim, irq, GIM_FN_REMAP, 0, 0, irq * 0x10, 0);
+    }
+
+    qtest_writeb(qts, db, 1);                           /* one message */
+    g_assert_cmpuint(gim_readl(gim, GIM_REG_CNT_IN), ==, 1);
+    qtest_writew(qts, db + 0x10, 2);
+    g_assert_cmpuint(gim_readl(gim, GIM_REG_CNT_IN), ==, 2);
+    qtest_writel(qts, db + GIM_DOORBELL_SIZE - 4,
+                 3 | (1 << GIM_MSG_VECTOR_SHIFT));
+    g_assert_cmpuint(gim_readl(gim, GIM_REG_CNT_IN), ==, 3);
+    qtest_writeq(qts, db + 0x100,                       /* two messages */
+                 4 | (uint64_t)(5 | (2 << GIM_MSG_VECTOR_SHIFT)) << 32);
+    g_assert_cmpuint(gim_readl(gim, GIM_REG_CNT_IN), ==, 5);
+    gim_doorbell(gim, 6);
+    check_counters(gim, 6, 6, 0, 0, 0, 6);
+
+    expect_record(&e, 0, 0, 0x10, 1);
+    expect_record(&e, 0, 0, 0x20, 2);
+    expect_record(&e, 0, 0, 0x31, 3);
+    expect_record(&e, 0, 0, 0x40, 4);   /* the low word first */
+    expect_record(&e, 0, 0, 0x52, 5);
+    expect_record(&e, 0, 0, 0x60, 6);
+    expect_no_record(&e);
+}
+
+/* Tests: a real device's MSI retargeted to the doorbell */
+
+static void *before_edu(GString *cmd_line, void *arg)
+{
+    g_string_append_printf(cmd_line, " -device edu,addr=%02x.0", EDU_SLOT);
+    return arg;
+}
+
+static QPCIDevice *edu_to_gim(QGim *gim, QPCIBar *bar, uint16_t irq)
+{
+    QPCIDevice *edu = qpci_device_find(gim->dev.bus, QPCI_DEVFN(EDU_SLOT, 0));
+    uint8_t cap;
+    uint16_t flags;
+
+    g_assert_nonnull(edu);
+    qpci_device_enable(edu);
+    *bar = qpci_iomap(edu, 0, NULL);
+    cap = qpci_find_capability(edu, PCI_CAP_ID_MSI, 0);
+    g_assert_cmpint(cap, !=, 0);
+    flags = qpci_config_readw(edu, cap + PCI_MSI_FLAGS);
+    qpci_config_writel(edu, cap + PCI_MSI_ADDRESS_LO, gim->doorbell_addr);
+    if (flags & PCI_MSI_FLAGS_64BIT) {
+        qpci_config_writel(edu, cap + PCI_MSI_ADDRESS_HI,
+                           gim->doorbell_addr >> 32);
+        qpci_config_writew(edu, cap + PCI_MSI_DATA_64, irq);
+    } else {
+        g_assert_cmphex(gim->doorbell_addr >> 32, ==, 0);
+        qpci_config_writew(edu, cap + PCI_MSI_DATA_32, irq);
+    }
+    qpci_config_writew(edu, cap + PCI_MSI_FLAGS, flags | PCI_MSI_FLAGS_ENABLE);
+    return edu;
+}
+
+static void edu_raise(QPCIDevice *edu, QPCIBar bar)
+{
+    qpci_io_writel(edu, bar, EDU_RAISE_IRQ, 1);
+    qpci_io_writel(edu, bar, EDU_ACK_IRQ, 1);
+}
+
+static void test_edu_msi(void *obj, void *data, QGuestAllocator *alloc)
+{
+    QGim *gim = obj;
+    QPCIDevice *edu;
+    QPCIBar bar;
+    GimEnv e;
+    const uint8_t v77[] = { 0x77 };
+
+    env_init(&e, gim, alloc, 2, 2, 16);
+    gim_route(gim, 42, GIM_FN_DELIVER, 1, 0, 0x77, 0);
+    edu = edu_to_gim(gim, &bar, 42);
+
+    edu_raise(edu, bar);
+    check_counters(gim, 1, 1, 0, 0, 0, 1);
+    g_assert_true(irr_test(&e, 1, 0, 0x77));
+    g_assert_cmpint(table_popcount(&e), ==, 1);
+    expect_record(&e, 1, 0, 0x77, 1);
+    g_assert_true(qgim_msix_fired(gim, LOG_MSIX));
+
+    /* Each MSI is one input; with the guest running it reaches its LRs. */
+    gim_iface_writel(gim, 3, GIM_IFACE_RUNNING, running(1, 0));
+    gim_iface_writel(gim, 3, GIM_IFACE_ACK, 1);
+    edu_raise(edu, bar);
+    edu_raise(edu, bar);
+    check_counters(gim, 3, 3, 0, 0, 2, 1);
+    expect_lrs(gim, 3, 1, v77);
+    g_assert_true(qgim_msix_fired(gim, 3));
+    expect_no_record(&e);
+
+    /* The route decides: COALESCE folds the device's repeated MSIs. */
+    gim_route(gim, 42, GIM_FN_COALESCE, 1, 1, 0x78, 0);
+    for (int i = 0; i < 5; i++) {
+        edu_raise(edu, bar);
+    }
+    check_counters(gim, 8, 4, 0, 4, 2, 2);
+    g_assert_true(irr_test(&e, 1, 1, 0x78));
+    expect_record(&e, 1, 1, 0x78, 4);
+
+    g_free(edu);
+}
+
+/* Tests: QMP and reset */
+
+static void test_query(void *obj, void *data, QGuestAllocator *alloc)
+{
+    QGim *gim = obj;
+    QTestState *qts = qgim_qts(gim);
+    GimEnv e;
+    QDict *info;
+    QList *ifaces, *lrs;
+    QListEntry *ent;
+    int n = 0;
+    g_autofree char *hmp = NULL;
+
+    info = query_gim(qts);
+    g_assert_false(qdict_get_bool(info, "enabled"));
+    g_assert_cmpint(qdict_get_int(info, "irqs"), ==, GIM_MAX_IRQS);
+    g_assert_cmpint(qdict_get_int(info, "interfaces"), ==, NR_IFACES);
+    qobject_unref(info);
+
+    env_init(&e, gim, alloc, 3, 2, 4);
+    gim_route(gim, 1, GIM_FN_REMAP, 2, 1, 0x10, 0);
+    gim_route(gim, 2, GIM_FN_COALESCE, 0, 0, 0x20, 0);
+    gim_iface_writel(gim, 2, GIM_IFACE_RUNNING, running(2, 1));
+    for (int i = 0; i < 3; i++) {
+        gim_doorbell(gim, 1 | (i << GIM_MSG_VECTOR_SHIFT));
+    }
+    for (int i = 0; i < 5; i++) {
+        gim_doorbell(gim, 2);
+    }
+    gim_doorbell(gim, 0);
+    gim_writel(gim, GIM_REG_STATUS, 0);
+    gim_writel(gim, GIM_REG_CTRL, 0);
+    gim_writel(gim, GIM_REG_LOG_HEAD, 1);
+    gim_writel(gim, GIM_REG_CTRL, GIM_CTRL_ENABLE);
+
+    info = query_gim(qts);
+    g_assert_true(qdict_get_bool(info, "enabled"));
+    g_assert_cmpuint(qdict_get_int(info, "table-base"), ==, e.table);
+    g_assert_cmpuint(qdict_get_int(info, "guests"), ==, 3);
+    g_assert_cmpuint(qdict_get_int(info, "dests"), ==, 2);
+    g_assert_cmpuint(qdict_get_int(info, "log-base"), ==, e.log);
+    g_assert_cmpuint(qdict_get_int(info, "log-size"), ==, 4);
+    g_assert_cmpuint(qdict_get_int(info, "log-head"), ==, 1);
+    g_assert_cmpuint(qdict_get_int(info, "log-tail"), ==, 1);
+    g_assert_cmpuint(qdict_get_int(info, "log-lost"), ==, 0);
+    g_assert_cmpuint(qdict_get_int(info, "status"), ==, 0);
+    g_assert_cmpuint(qdict_get_int(info, "inputs"), ==, 9);
+    g_assert_cmpuint(qdict_get_int(info, "outputs"), ==, 4);
+    g_assert_cmpuint(qdict_get_int(info, "dropped"), ==, 1);
+    g_assert_cmpuint(qdict_get_int(info, "coalesced"), ==, 4);
+    g_assert_cmpuint(qdict_get_int(info, "delivered"), ==, 3);
+    g_assert_cmpuint(qdict_get_int(info, "logged"), ==, 1);
+    ifaces = qdict_get_qlist(info, "ifaces");
+    QLIST_FOREACH_ENTRY(ifaces, ent) {
+        QDict *d = qobject_to(QDict, qlist_entry_obj(ent));
+
+        g_assert_cmpint(qdict_get_int(d, "index"), ==, n);
+        g_assert_cmpint(qdict_get_bool(d, "running"), ==, n == 2);
+        lrs = qdict_get_qlist(d, "lrs");
+        if (n == 2) {
+            g_assert_cmpint(qdict_get_int(d, "guest"), ==, 2);
+            g_assert_cmpint(qdict_get_int(d, "dest"), ==, 1);
+            g_assert_cmpint(qdict_get_int(d, "status"), ==,
+                            GIM_IFACE_STATUS_DOORBELL);
+            g_assert_cmpint(qlist_size(lrs), ==, 3);
+            for (int k = 0; k < 3; k++) {
+                QObject *o = qlist_pop(lrs);
+
+                g_assert_cmpint(qnum_get_int(qobject_to(QNum, o)), ==,
+                                0x10 + k);
+                qobject_unref(o);
+            }
+        } else {
+            g_assert_cmpint(qlist_size(lrs), ==, 0);
+            g_assert_cmpint(qdict_get_int(d, "status"), ==, 0);
+        }
+        n++;
+    }
+    g_assert_cmpint(n, ==, NR_IFACES);
+    qobject_unref(info);
+
+    hmp = qtest_hmp(qts, "info gim");
+    g_assert_nonnull(strstr(hmp, "enabled"));
+    g_assert_nonnull(strstr(hmp, "in 9 out 4 dropped 1 coalesced 4 "
+                            "delivered 3 logged 1"));
+    g_assert_nonnull(strstr(hmp, "iface 2: guest 2 dest 1"));
+}
+
+static void test_reset(void *obj, void *data, QGuestAllocator *alloc)
+{
+    QGim *gim = obj;
+    QTestState *qts = qgim_qts(gim);
+    GimEnv e;
+
+    env_init(&e, gim, alloc, 2, 2, 4);
+    gim_route(gim, 255, GIM_FN_DELIVER, 1, 1, 0x55, 0);
+    gim_iface_writel(gim, 3, GIM_IFACE_RUNNING, running(1, 1));
+    gim_doorbell(gim, 255);
+    gim_doorbell(gim, 254);
+    g_assert_cmpuint(gim_iface_readl(gim, 3, GIM_IFACE_LR_COUNT), ==, 1);
+
+    qtest_qmp_assert_success(qts, "{ 'execute': 'system_reset' }");
+    qtest_qmp_eventwait(qts, "RESET");
+    qgim_remap(gim);
+
+    for (uint32_t r = GIM_REG_CTRL; r <= GIM_REG_CNT_LOGGED; r += 4) {
+        g_assert_cmphex(gim_readl(gim, r), ==, 0);
+    }
+    for (uint32_t r = GIM_REG_IFACE_BASE; r < GIM_REGS_SIZE; r += 4) {
+        g_assert_cmphex(gim_readl(gim, r), ==, 0);
+    }
+    g_assert_cmphex(gim_readl(gim, GIM_REG_ID), ==, GIM_ID_MAGIC);
+}
+
+/* Plain tests: properties and the command line */
+
+static QGim *gim_on(QTestState *qts, QPCIBus **bus, int slot)
+{
+    QGim *gim = g_new0(QGim, 1);
+
+    *bus = qpci_new_pc(qts, NULL);
+    qgim_init(gim, *bus, &(QPCIAddress) { .devfn = QPCI_DEVFN(slot, 0) });
+    qgim_enable(gim);
+    return gim;
+}
+
+static void gim_off(QGim *gim, QPCIBus *bus)
+{
+    qgim_destroy(gim);
+    g_free(gim);
+    qpci_free_pc(bus);
+}
+
+static int run_qemu(const char *args, char **out)
+{
+    g_autofree char *cmd = g_strdup_printf(
+        "timeout 20 %s -machine pc -accel qtest -display none -nodefaults "
+        "-S -qmp null %s", g_getenv("QTEST_QEMU_BINARY"), args);
+    g_autoptr(GError) err = NULL;
+    g_autofree char *so = NULL, *se = NULL;
+    int status;
+
+    g_assert(g_spawn_command_line_sync(cmd, &so, &se, &status, &err));
+    *out = g_strconcat(so, se, NULL);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static void test_properties(void)
+{
+    QTestState *qts;
+    QPCIBus *bus;
+    QGim *gim;
+    QDict *info;
+    uint8_t cap;
+
+    if (!qtest_has_device("gim")) {
+        g_test_skip("no gim device in this QEMU");
+        return;
+    }
+    qts = qtest_init("-machine pc -device gim,addr=04.0,irqs=16,interfaces=2");
+    gim = gim_on(qts, &bus, 4);
+    g_assert_cmphex(gim_readl(gim, GIM_REG_CAPS), ==,
+                    16 | 2 << 16 | GIM_NR_LRS << 24);
+    cap = qpci_find_capability(&gim->dev, PCI_CAP_ID_MSIX, 0);
+    g_assert_cmpint(cap, !=, 0);
+    g_assert_cmpint((qpci_config_readw(&gim->dev, cap + PCI_MSIX_FLAGS) &
+                     PCI_MSIX_FLAGS_QSIZE) + 1, ==, 3);
+
+    /* Entries past irqs and interfaces past the second read 0. */
+    gim_route(gim, 16, GIM_FN_DELIVER, 0, 0, 1, 1);
+    gim_route(gim, 15, GIM_FN_DELIVER, 0, 0, 2, 0);
+    for (uint32_t r = 0; r < GIM_ROUTE_SIZE; r += 4) {
+        g_assert_cmphex(gim_readl(gim, GIM_REG_ROUTE(16) + r), ==, 0);
+    }
+    g_assert_cmphex(gim_readl(gim, GIM_REG_ROUTE(15) + GIM_ROUTE_CTRL), ==,
+                    GIM_FN_DELIVER);
+    gim_iface_writel(gim, 2, GIM_IFACE_RUNNING, running(0, 0));
+    g_assert_cmphex(gim_iface_readl(gim, 2, GIM_IFACE_RUNNING), ==, 0);
+    gim_iface_writel(gim, 1, GIM_IFACE_RUNNING, running(0, 0));
+    g_assert_cmphex(gim_iface_readl(gim, 1, GIM_IFACE_RUNNING), ==,
+                    running(0, 0));
+    gim_iface_writel(gim, 1, GIM_IFACE_RUNNING, 0);
+
+    /* Interrupt 16 is beyond the entries: dropped; 15 is routed. */
+    qtest_memset(qts, 0x100000, 0, 64);
+    gim_writel(gim, GIM_REG_TABLE_LO, 0x100000);
+    gim_writel(gim, GIM_REG_TABLE_GUESTS, 1);
+    gim_writel(gim, GIM_REG_TABLE_DESTS, 1);
+    gim_writel(gim, GIM_REG_LOG_LO, 0x101000);
+    gim_writel(gim, GIM_REG_LOG_SIZE, 4);
+    gim_writel(gim, GIM_REG_CTRL, GIM_CTRL_ENABLE);
+    gim_doorbell(gim, 16);
+    gim_doorbell(gim, 15);
+    check_counters(gim, 2, 1, 1, 0, 0, 1);
+    g_assert_cmphex(qtest_readb(qts, 0x100000), ==, 0x04);
+
+    info = query_gim(qts);
+    g_assert_cmpint(qdict_get_int(info, "irqs"), ==, 16);
+    g_assert_cmpint(qdict_get_int(info, "interfaces"), ==, 2);
+    g_assert_cmpint(qlist_size(qdict_get_qlist(info, "ifaces")), ==, 2);
+    qobject_unref(info);
+
+    gim_off(gim, bus);
+    qtest_quit(qts);
+}
+
+static void test_bad_properties(void)
+{
+    static const char *const bad[] = {
+        "irqs=0", "irqs=257", "irqs=-1", "interfaces=0", "interfaces=17",
+    };
+
+    if (!qtest_has_device("gim")) {
+        g_test_skip("no gim device in this QEMU");
+        return;
+    }
+    for (int i = 0; i < ARRAY_SIZE(bad); i++) {
+        g_autofree char *args = g_strdup_printf("-device gim,%s", bad[i]);
+        g_autofree char *out = NULL;
+        int rc = run_qemu(args, &out);
+
+        g_test_message("%s: rc %d: %s", bad[i], rc, out);
+        g_assert_cmpint(rc, ==, 1);
+        g_assert_nonnull(strstr(out, bad[i][0] == 'i' && bad[i][1] == 'r' ?
+                                "irqs" : "interfaces"));
+    }
+}
+
+static void test_help(void)
+{
+    g_autofree char *out = NULL;
+
+    if (!qtest_has_device("gim")) {
+        g_test_skip("no gim device in this QEMU");
+        return;
+    }
+    g_assert_cmpint(run_qemu("-device gim,help", &out), ==, 0);
+    g_assert_nonnull(strstr(out, "irqs=<uint32>"));
+    g_assert_nonnull(strstr(out, "interfaces=<uint32>"));
+}
+
+static void test_no_device(void)
+{
+    QTestState *qts;
+    QDict *rsp;
+
+    if (!qtest_has_device("gim")) {
+        g_test_skip("no gim device in this QEMU");
+        return;
+    }
+    qts = qtest_init("-machine pc");
+    rsp = qtest_qmp(qts, "{ 'execute': 'query-gim' }");
+    g_assert_cmpstr(qdict_get_str(qdict_get_qdict(rsp, "error"), "class"),
+                    ==, "DeviceNotFound");
+    qobject_unref(rsp);
+    qtest_quit(qts);
+}
+
+static void test_two_devices(void)
+{
+    QTestState *qts;
+    QDict *rsp, *ret;
+
+    if (!qtest_has_device("gim")) {
+        g_test_skip("no gim device in this QEMU");
+        return;
+    }
+    qts = qtest_init("-machine pc -device gim,addr=04.0,id=g0 "
+                     "-device gim,addr=05.0,id=g1,irqs=8");
+
+    /* Which one is meant must be said. */
+    rsp = qtest_qmp(qts, "{ 'execute': 'query-gim' }");
+    g_assert_nonnull(qdict_get_qdict(rsp, "error"));
+    qobject_unref(rsp);
+
+    ret = qtest_qmp_assert_success_ref(qts, "{ 'execute': 'query-gim',"
+                                       " 'arguments': { 'qdev': 'g0' } }");
+    g_assert_cmpint(qdict_get_int(ret, "irqs"), ==, GIM_MAX_IRQS);
+    qobject_unref(ret);
+    ret = qtest_qmp_assert_success_ref(qts, "{ 'execute': 'query-gim',"
+                                       " 'arguments': { 'qdev': 'g1' } }");
+    g_assert_cmpint(qdict_get_int(ret, "irqs"), ==, 8);
+    qobject_unref(ret);
+    rsp = qtest_qmp(qts, "{ 'execute': 'query-gim',"
+                    " 'arguments': { 'qdev': 'nope' } }");
+    g_assert_cmpstr(qdict_get_str(qdict_get_qdict(rsp, "error"), "class"),
+                    ==, "DeviceNotFound");
+    qobject_unref(rsp);
+    qtest_quit(qts);
+}
+
+/* Plain tests: migration */
+
+#define MIG_TABLE   0x200000
+#define MIG_LOG     0x300000
+#define MIG_MSIX    0x400000
+#define MIG_GUESTS  4
+#define MIG_DESTS   4
+#define MIG_LOGSZ   8
+
+static void wait_running(QTestState *qts)
+{
+    gint64 end = g_get_monotonic_time() + WAIT_US;
+
+    for (;;) {
+        QDict *rsp = qtest_qmp(qts, "{ 'execute': 'query-status' }");
+        bool run = qdict_get_bool(qdict_get_qdict(rsp, "return"), "running");
+
+        qobject_unref(rsp);
+        if (run) {
+            return;
+        }
+        g_assert_cmpint(g_get_monotonic_time(), <, end);
+        g_usleep(10000);
+    }
+}
+
+static void wait_migrated(QTestState *qts)
+{
+    gint64 end = g_get_monotonic_time() + WAIT_US;
+
+    for (;;) {
+        QDict *ret = qtest_qmp_assert_success_ref(qts,
+                         "{ 'execute': 'query-migrate' }");
+        const char *st = qdict_get_try_str(ret, "status");
+        bool done = !g_strcmp0(st, "completed");
+
+        g_assert_cmpstr(st, !=, "failed");
+        qobject_unref(ret);
+        if (done) {
+            return;
+        }
+        g_assert_cmpint(g_get_monotonic_time(), <, end);
+        g_usleep(10000);
+    }
+}
+
+/* Every readable register of BAR0 (CNT_RESET is write-only, reads 0). */
+static uint32_t *snapshot(QGim *gim)
+{
+    uint32_t *regs = g_new(uint32_t, GIM_REGS_SIZE / 4);
+
+    for (uint32_t r = 0; r < GIM_REGS_SIZE; r += 4) {
+        regs[r / 4] = gim_readl(gim, r);
+    }
+    return regs;
+}
+
+static void test_migration(void)
+{
+    g_autofree char *tmp = NULL;
+    g_autofree char *uri = NULL;
+    g_autofree char *sock = NULL;
+    const char *args = "-machine pc -device gim,addr=04.0";
+    QTestState *src, *dst;
+    QPCIBus *sbus, *dbus;
+    QGim *sg, *dg;
+    GimEnv e;
+    g_autofree uint32_t *before = NULL, *after = NULL;
+    uint8_t stab[MIG_GUESTS * MIG_DESTS * GIM_IRR_SIZE];
+    uint8_t dtab[sizeof(stab)], slog[MIG_LOGSZ * 8], dlog[sizeof(slog)];
+    const uint8_t lrs[] = { 0xfe, 0x10 };
+    QDict *info;
+
+    if (!qtest_has_device("gim")) {
+        g_test_skip("no gim device in this QEMU");
+        return;
+    }
+    tmp = g_dir_make_tmp("gim-mig-XXXXXX", NULL);
+    uri = g_strdup_printf("unix:%s/sock", tmp);
+    sock = g_strdup_printf("%s/sock", tmp);
+    src = qtest_initf("%s", args);
+    dst = qtest_initf("%s -incoming %s", args, uri);
+
+    /* The source hypervisor programs GIM and takes some interrupts. */
+    sg = gim_on(src, &sbus, QGIM_SLOT);
+    qtest_memset(src, MIG_TABLE, 0, sizeof(stab));
+    qtest_memset(src, MIG_LOG, 0, sizeof(slog));
+    qgim_msix_enable(sg, MIG_MSIX);
+    gim_writel(sg, GIM_REG_TABLE_LO, MIG_TABLE);
+    gim_writel(sg, GIM_REG_TABLE_GUESTS, MIG_GUESTS);
+    gim_writel(sg, GIM_REG_TABLE_DESTS, MIG_DESTS);
+    gim_writel(sg, GIM_REG_LOG_LO, MIG_LOG);
+    gim_writel(sg, GIM_REG_LOG_SIZE, MIG_LOGSZ);
+    gim_writel(sg, GIM_REG_CTRL, GIM_CTRL_ENABLE);
+    g_assert_cmphex(gim_readl(sg, GIM_REG_CTRL), ==, GIM_CTRL_ENABLE);
+    gim_route(sg, 1, GIM_FN_DELIVER, 1, 2, 0x21, 0);
+    gim_route(sg, 2, GIM_FN_REMAP, 3, 0, 0x80, 0);
+    gim_route(sg, 3, GIM_FN_MULTICAST, 2, 0, 0x33, 0x5);
+    gim_route(sg, 4, GIM_FN_COALESCE, 0, 3, 0xfe, 0);
+    gim_route(sg, 5, GIM_FN_DELIVER, 0, 3, 0x10, 0);
+    gim_route(sg, 255, GIM_FN_MAX + 3, 3, 3, 0xab, 0x12345678);
+    gim_iface_writel(sg, 2, GIM_IFACE_RUNNING, running(0, 3));
+    gim_iface_writel(sg, 0, GIM_IFACE_RUNNING, running(3, 3));
+    gim_doorbell(sg, 1);
+    gim_doorbell(sg, 2 | (5 << GIM_MSG_VECTOR_SHIFT));
+    gim_doorbell(sg, 3);
+    gim_doorbell(sg, 4);
+    gim_doorbell(sg, 4);
+    gim_doorbell(sg, 255);
+    gim_writel(sg, GIM_REG_LOG_HEAD, 1);        /* read one record */
+    check_counters(sg, 6, 4, 1, 1, 1, 4);
+    expect_lrs(sg, 2, 1, lrs);
+    g_assert_true(qgim_msix_fired(sg, 2));
+    g_assert_true(qgim_msix_fired(sg, LOG_MSIX));
+    before = snapshot(sg);
+    qtest_memread(src, MIG_TABLE, stab, sizeof(stab));
+    qtest_memread(src, MIG_LOG, slog, sizeof(slog));
+
+    qtest_qmp_assert_success(src, "{ 'execute': 'migrate',"
+                             " 'arguments': { 'uri': %s } }", uri);
+    wait_migrated(src);
+    wait_running(dst);
+
+    /* The destination has the same registers, table and log. */
+    dg = g_new0(QGim, 1);
+    dbus = qpci_new_pc(dst, NULL);
+    *dg = *sg;
+    dg->dev.bus = dbus;
+    after = snapshot(dg);
+    for (uint32_t r = 0; r < GIM_REGS_SIZE; r += 4) {
+        if (before[r / 4] != after[r / 4]) {
+            g_test_message("register 0x%x: 0x%x before, 0x%x after", r,
+                           before[r / 4], after[r / 4]);
+        }
+        g_assert_cmphex(before[r / 4], ==, after[r / 4]);
+    }
+    g_assert_cmphex(after[GIM_REG_CTRL / 4], ==, GIM_CTRL_ENABLE);
+    g_assert_cmpuint(after[GIM_REG_LOG_TAIL / 4], ==, 4);
+    qtest_memread(dst, MIG_TABLE, dtab, sizeof(dtab));
+    qtest_memread(dst, MIG_LOG, dlog, sizeof(dlog));
+    g_assert(memcmp(stab, dtab, sizeof(stab)) == 0);
+    g_assert(memcmp(slog, dlog, sizeof(slog)) == 0);
+
+    e = (GimEnv) {
+        .gim = dg, .qts = dst, .table = MIG_TABLE, .guests = MIG_GUESTS,
+        .dests = MIG_DESTS, .log = MIG_LOG, .log_size = MIG_LOGSZ,
+        .head = 1,
+    };
+    g_assert_true(irr_test(&e, 1, 2, 0x21));
+    g_assert_true(irr_test(&e, 3, 0, 0x85));
+    g_assert_true(irr_test(&e, 2, 0, 0x33));
+    g_assert_true(irr_test(&e, 2, 2, 0x33));
+    g_assert_true(irr_test(&e, 0, 3, 0xfe));
+    expect_record(&e, 3, 0, 0x85, 2);
+    expect_record(&e, 2, 0, 0x33, 3);
+    expect_record(&e, 2, 2, 0x33, 3);
+    expect_no_record(&e);
+
+    /* And it goes on where the source stopped, MSI-X included. */
+    gim_doorbell(dg, 5);
+    expect_lrs(dg, 2, 2, lrs);
+    g_assert_true(qgim_msix_fired(dg, 2));
+    gim_doorbell(dg, 1);
+    expect_record(&e, 1, 2, 0x21, 6);
+    g_assert_true(qgim_msix_fired(dg, LOG_MSIX));
+    gim_doorbell(dg, 4);
+    check_counters(dg, 9, 6, 1, 2, 2, 5);
+    gim_iface_writel(dg, 1, GIM_IFACE_RUNNING, running(2, 2));
+    g_assert_cmpuint(gim_iface_readl(dg, 1, GIM_IFACE_LR_COUNT), ==, 1);
+    g_assert_cmphex(gim_iface_readl(dg, 1, GIM_IFACE_LR(0)), ==,
+                    GIM_LR_VALID | 0x33);
+
+    info = query_gim(dst);
+    g_assert_true(qdict_get_bool(info, "enabled"));
+    g_assert_cmpuint(qdict_get_int(info, "inputs"), ==, 9);
+    g_assert_cmpuint(qdict_get_int(info, "table-base"), ==, MIG_TABLE);
+    qobject_unref(info);
+
+    g_free(dg);
+    qpci_free_pc(dbus);
+    gim_off(sg, sbus);
+    qtest_quit(dst);
+    qtest_quit(src);
+    unlink(sock);
+    rmdir(tmp);
+}
+
+static void register_gim_test(void)
+{
+    QOSGraphTestOptions edu_opts = { .before = before_edu };
+
+    qos_add_test("registers", "gim", test_registers, NULL);
+    qos_add_test("deliver", "gim", test_deliver, NULL);
+    qos_add_test("drop", "gim", test_drop, NULL);
+    qos_add_test("remap", "gim", test_remap, NULL);
+    qos_add_test("multicast", "gim", test_multicast, NULL);
+    qos_add_test("coalesce", "gim", test_coalesce, NULL);
+    qos_add_test("q-to-m", "gim", test_q_to_m, NULL);
+    qos_add_test("table-layout", "gim", test_table_layout, NULL);
+    qos_add_test("table-max", "gim", test_table_max, NULL);
+    qos_add_test("running", "gim", test_running, NULL);
+    qos_add_test("schedule", "gim", test_schedule, NULL);
+    qos_add_test("log-overflow", "gim", test_log_overflow, NULL);
+    qos_add_test("log-ring", "gim", test_log_ring, NULL);
+    qos_add_test("bad-config", "gim", test_bad_config, NULL);
+    qos_add_test("bad-addresses", "gim", test_bad_addresses, NULL);
+    qos_add_test("bad-indices", "gim", test_bad_indices, NULL);
+    qos_add_test("doorbell", "gim", test_doorbell, NULL);
+    qos_add_test("edu-msi", "gim", test_edu_msi, &edu_opts);
+    qos_add_test("query", "gim", test_query, NULL);
+    qos_add_test("reset", "gim", test_reset, NULL);
+
+    if (!strcmp(qtest_get_arch(), "x86_64")) {
+        qtest_add_func("/gim/cmdline/properties", test_properties);
+        qtest_add_func("/gim/cmdline/bad-properties", test_bad_properties);
+        qtest_add_func("/gim/cmdline/help", test_help);
+        qtest_add_func("/gim/qmp/no-device", test_no_device);
+        qtest_add_func("/gim/qmp/two-devices", test_two_devices);
+        qtest_add_func("/gim/migration", test_migration);
+    }
+}
+
+libqos_init(register_gim_test);

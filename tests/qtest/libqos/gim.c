@@ -1,0 +1,200 @@
+/*
+ * libqos driver framework: gim (guest interrupt manager)
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "../libqtest.h"
+#include "qemu/module.h"
+#include "qgraph.h"
+#include "pci.h"
+#include "hw/pci/pci_regs.h"
+#include "gim.h"
+#include "hw/intc/gim-abi.h"
+
+static void qgim_map(QGim *gim)
+{
+    uint64_t size;
+
+    gim->regs = qpci_iomap(&gim->dev, GIM_BAR_REGS, &size);
+    g_assert_false(gim->regs.is_io);
+    g_assert_cmpint(size, ==, GIM_REGS_SIZE);
+    gim->doorbell = qpci_iomap(&gim->dev, GIM_BAR_DOORBELL, &size);
+    g_assert_false(gim->doorbell.is_io);
+    g_assert_cmpint(size, ==, GIM_DOORBELL_SIZE);
+    /* On the pc machines, libqos MMIO BAR addresses are guest-physical. */
+    gim->doorbell_addr = gim->doorbell.addr;
+}
+
+void qgim_init(QGim *gim, QPCIBus *bus, QPCIAddress *addr)
+{
+    qpci_device_init(&gim->dev, bus, addr);
+    g_assert_cmphex(qpci_config_readw(&gim->dev, PCI_VENDOR_ID), ==,
+                    GIM_PCI_VENDOR_ID);
+    g_assert_cmphex(qpci_config_readw(&gim->dev, PCI_DEVICE_ID), ==,
+                    GIM_PCI_DEVICE_ID);
+    qgim_map(gim);
+}
+
+void qgim_enable(QGim *gim)
+{
+    qpci_device_enable(&gim->dev);
+}
+
+void qgim_remap(QGim *gim)
+{
+    gim->dev.msix_enabled = false;
+    gim->msix_slots = 0;
+    qgim_map(gim);
+    qgim_enable(gim);
+}
+
+void qgim_destroy(QGim *gim)
+{
+    if (gim->dev.msix_enabled) {
+        qpci_msix_disable(&gim->dev);
+    }
+    qpci_iounmap(&gim->dev, gim->doorbell);
+    qpci_iounmap(&gim->dev, gim->regs);
+}
+
+void qgim_msix_enable(QGim *gim, uint64_t slots)
+{
+    QTestState *qts = qgim_qts(gim);
+    uint8_t cap = qpci_find_capability(&gim->dev, PCI_CAP_ID_MSIX, 0);
+    uint16_t flags;
+
+    g_assert_cmpint(cap, !=, 0);
+    flags = qpci_config_readw(&gim->dev, cap + PCI_MSIX_FLAGS);
+    gim->nr_vectors = (flags & PCI_MSIX_FLAGS_QSIZE) + 1;
+    qpci_msix_enable(&gim->dev);
+    gim->msix_slots = slots;
+    for (int v = 0; v < gim->nr_vectors; v++) {
+        uint64_t entry = gim->dev.msix_table_off + v * PCI_MSIX_ENTRY_SIZE;
+        uint64_t addr = slots + 4 * v;
+
+        qtest_writel(qts, addr, 0);
+        qpci_io_writel(&gim->dev, gim->dev.msix_table_bar,
+                       entry + PCI_MSIX_ENTRY_LOWER_ADDR, addr);
+        qpci_io_writel(&gim->dev, gim->dev.msix_table_bar,
+                       entry + PCI_MSIX_ENTRY_UPPER_ADDR, addr >> 32);
+        qpci_io_writel(&gim->dev, gim->dev.msix_table_bar,
+                       entry + PCI_MSIX_ENTRY_DATA, QGIM_MSIX_DATA(v));
+        qpci_io_writel(&gim->dev, gim->dev.msix_table_bar,
+                       entry + PCI_MSIX_ENTRY_VECTOR_CTRL, 0);
+    }
+}
+
+bool qgim_msix_fired(QGim *gim, int v)
+{
+    QTestState *qts = qgim_qts(gim);
+    uint64_t addr = gim->msix_slots + 4 * v;
+    uint32_t data;
+
+    g_assert(gim->msix_slots);
+    g_assert_cmpint(v, <, gim->nr_vectors);
+    data = qtest_readl(qts, addr);
+    if (data == 0) {
+        return false;
+    }
+    g_assert_cmphex(data, ==, QGIM_MSIX_DATA(v));
+    qtest_writel(qts, addr, 0);
+    return true;
+}
+
+QTestState *qgim_qts(QGim *gim)
+{
+    return gim->dev.bus->qts;
+}
+
+uint32_t gim_readl(QGim *gim, uint32_t reg)
+{
+    return qpci_io_readl(&gim->dev, gim->regs, reg);
+}
+
+void gim_writel(QGim *gim, uint32_t reg, uint32_t val)
+{
+    qpci_io_writel(&gim->dev, gim->regs, reg, val);
+}
+
+uint32_t gim_iface_readl(QGim *gim, int i, uint32_t reg)
+{
+    return gim_readl(gim, GIM_REG_IFACE(i) + reg);
+}
+
+void gim_iface_writel(QGim *gim, int i, uint32_t reg, uint32_t val)
+{
+    gim_writel(gim, GIM_REG_IFACE(i) + reg, val);
+}
+
+void gim_route(QGim *gim, int irq, uint32_t fn, uint16_t guest, uint8_t dest,
+               uint8_t vector, uint32_t dest_mask)
+{
+    uint32_t base = GIM_REG_ROUTE(irq);
+
+    gim_writel(gim, base + GIM_ROUTE_TARGET, GIM_TARGET(guest, dest));
+    gim_writel(gim, base + GIM_ROUTE_VECTOR, vector);
+    gim_writel(gim, base + GIM_ROUTE_DEST_MASK, dest_mask);
+    gim_writel(gim, base + GIM_ROUTE_CTRL, fn);
+}
+
+void gim_doorbell(QGim *gim, uint32_t msg)
+{
+    qpci_io_writel(&gim->dev, gim->doorbell, 0, msg);
+}
+
+/* The qos graph node */
+
+static void *qgim_get_driver(void *object, const char *interface)
+{
+    QGim *gim = object;
+
+    if (!g_strcmp0(interface, "pci-device")) {
+        return &gim->dev;
+    }
+    if (!g_strcmp0(interface, "gim")) {
+        return gim;
+    }
+    fprintf(stderr, "%s not present in gim\n", interface);
+    g_assert_not_reached();
+}
+
+static void qgim_start_hw(QOSGraphObject *obj)
+{
+    qgim_enable((QGim *)obj);
+}
+
+static void qgim_destructor(QOSGraphObject *obj)
+{
+    qgim_destroy((QGim *)obj);
+}
+
+static void *qgim_create(void *pci_bus, QGuestAllocator *alloc, void *addr)
+{
+    QGim *gim = g_new0(QGim, 1);
+
+    qgim_init(gim, pci_bus, addr);
+    gim->obj.get_driver = qgim_get_driver;
+    gim->obj.start_hw = qgim_start_hw;
+    gim->obj.destructor = qgim_destructor;
+    return &gim->obj;
+}
+
+static void qgim_register_nodes(void)
+{
+    QPCIAddress addr = {
+        .devfn = QPCI_DEVFN(QGIM_SLOT, 0),
+    };
+    QOSGraphEdgeOptions opts = {
+        .extra_device_opts = "addr=04.0",
+    };
+
+    add_qpci_address(&opts, &addr);
+    qos_node_create_driver("gim", qgim_create);
+    qos_node_consumes("gim", "pci-bus", &opts);
+    qos_node_produces("gim", "pci-device");
+    /* Tests attach to the driver node itself: it is named "gim". */
+}
+
+libqos_init(qgim_register_nodes);

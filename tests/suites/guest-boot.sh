@@ -1,0 +1,107 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
+#
+# Guest boot tests of the irqhint guest driver against the real device.
+# Sourced by scripts/run-tests.sh (which defines result, $BUILD, $ROOT,
+# $LOGDIR, $QTEST_QEMU_BINARY).
+#
+# One boot: Debian's 6.1 kernel and our initramfs under TCG, -smp 4,
+# -device irqhint and virtio-net-pci (slirp) at 00:03.0.  QEMU runs pinned
+# to one host CPU, so virtio-net's interrupts are raised there; the guest
+# script (tests/guest/boot-test.sh) asks the host, through
+# tests/guest/irqhint_host.py, to place vCPU K on that CPU and the others
+# elsewhere (irqhint-set-placement), to inject hostile entries
+# (x-irqhint-inject), and checks from inside the guest what the driver did.
+# A second boot runs the driver's self-test against fake_irqhint, a
+# software device that plays what QEMU cannot be made to (a generation that
+# never settles, tables under concurrent change).
+# Logs: $LOGDIR/guest-boot/.
+
+guest_boot_suite() {
+    local dir=$LOGDIR/guest-boot
+    local -a ids=(a b c d e)
+    local -A names=(
+        [a]="guest-boot: driver binds and reads the table"
+        [b]="guest-boot: placement sets IRQ affinity and delivery"
+        [c]="guest-boot: re-placement moves the IRQ"
+        [d]="guest-boot: hostile entries skipped and counted"
+        [e]="guest-boot: rmmod restores, insmod re-applies"
+    )
+    local id ncpu rc line status reason tail_shown=
+    local selftest="guest-boot: driver selftest with fake_irqhint"
+
+    rm -rf "$dir"
+    mkdir -p "$dir"
+
+    ncpu=$(/usr/bin/python3 -c 'import os; print(len(os.sched_getaffinity(0)))' 2>/dev/null)
+    if [ "${ncpu:-0}" -lt 2 ]; then
+        for id in "${ids[@]}"; do
+            result "${names[$id]}" skip "needs 2 usable host CPUs (placement puts vCPUs on different ones), have ${ncpu:-?}"
+        done
+        result "$selftest" skip "runs with the other guest boot tests"
+        return
+    fi
+
+    # Kernel, headers, busybox; the module; the initramfs.
+    if ! "$ROOT/scripts/guest-kernel.sh" >"$dir/prepare.log" 2>&1 ||
+       ! FAKE_KO=none "$ROOT/tests/guest/mkinitramfs.sh" "$dir/initrd.cpio.gz" \
+            "$ROOT/tests/guest/boot-test.sh:test.sh" \
+            "$ROOT/tests/guest/guest-lib.sh:lib/guest-lib.sh" \
+            >>"$dir/prepare.log" 2>&1; then
+        for id in "${ids[@]}"; do
+            result "${names[$id]}" fail "could not build the guest kernel/module/initramfs" "$dir/prepare.log"
+        done
+        result "$selftest" fail "could not build the guest kernel/module/initramfs" "$dir/prepare.log"
+        return
+    fi
+
+    timeout -k 10 240 /usr/bin/python3 "$ROOT/tests/guest/irqhint_host.py" \
+        --qemu "$QTEST_QEMU_BINARY" --initrd "$dir/initrd.cpio.gz" \
+        --log "$dir/console.log" --transcript "$dir/control.log" \
+        --append irqhint.load=0 --timeout 200 -- \
+        -device irqhint \
+        -netdev user,id=n0 \
+        -device virtio-net-pci,netdev=n0,addr=03.0,vectors=4,romfile= \
+        >"$dir/host.log" 2>&1
+    rc=$?
+    tr -d '\r' <"$dir/console.log" >"$dir/console.txt" 2>/dev/null
+    cat "$dir/host.log" >>"$dir/console.txt"
+
+    for id in "${ids[@]}"; do
+        line=$(grep -m1 "^IRQHINT-RESULT: $id " "$dir/console.txt")
+        status=$(echo "$line" | cut -d' ' -f3)
+        reason=$(echo "$line" | cut -d' ' -f4-)
+        case $status in
+        pass)
+            result "${names[$id]}" pass ;;
+        fail)
+            # The check's own section of the console log.
+            sed -n "/^== check $id:/,/^IRQHINT-RESULT: $id /p" "$dir/console.txt" \
+                >"$dir/check-$id.log"
+            result "${names[$id]}" fail "$reason" "$dir/check-$id.log" ;;
+        *)
+            # Show the console tail once, with the first check it cut short.
+            result "${names[$id]}" fail "the guest did not report (status $rc; console: $dir/console.log)" \
+                "${tail_shown:-$dir/console.txt}"
+            tail_shown=/nonexistent ;;
+        esac
+    done
+
+    # The driver against fake_irqhint (its own initramfs and boot).
+    timeout -k 10 240 env QEMU="$QTEST_QEMU_BINARY" \
+        "$ROOT/tests/guest/fake-irqhint/run.sh" "$dir/fake" >"$dir/fake.log" 2>&1
+    rc=$?
+    if [ $rc -eq 0 ] && grep -q '^PASS:' "$dir/fake.log" && ! grep -q '^FAIL:' "$dir/fake.log"; then
+        result "$selftest" pass
+    else
+        {
+            grep '^FAIL:' "$dir/fake.log"
+            echo "--- console tail"
+            tr -d '\r' <"$dir/fake/console.log" 2>/dev/null | tail -25
+        } >"$dir/fake-failures.log"
+        result "$selftest" fail "status $rc, $(grep -c '^FAIL:' "$dir/fake.log") checks failed (log: $dir/fake.log)" \
+            "$dir/fake-failures.log"
+    fi
+}
+
+guest_boot_suite
