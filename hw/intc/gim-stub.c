@@ -20,3 +20,10 @@ GimBenchResult *qmp_x_gim_bench(const char *qdev, int64_t irq, int64_t count,
     error_setg(errp, "gim support is not compiled into this binary");
     return NULL;
 }
+
+GimStressResult *qmp_x_gim_stress(const char *qdev, int64_t count,
+                                  int64_t seed, Error **errp)
+{
+    error_setg(errp, "gim support is not compiled into this binary");
+    return NULL;
+}

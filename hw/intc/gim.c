@@ -980,6 +980,141 @@ GimBenchResult *qmp_x_gim_bench(const char *qdev, int64_t irq, int64_t count,
     return res;
 }
 
+/* xorshift64*: reproducible, good enough to pick routes. */
+static uint64_t gim_rand(uint64_t *state)
+{
+    *state ^= *state >> 12;
+    *state ^= *state << 25;
+    *state ^= *state >> 27;
+    return *state * 0x2545f4914f6cdd1dull;
+}
+
+static bool gim_irr_test(GIMState *s, unsigned guest, unsigned dest,
+                         unsigned vector)
+{
+    uint32_t irr[GIM_IRR_SIZE / 4];
+
+    return gim_irr_read(s, guest, dest, irr) &&
+           (irr[vector / 32] & (1u << (vector % 32)));
+}
+
+GimStressResult *qmp_x_gim_stress(const char *qdev, int64_t count,
+                                  int64_t seed, Error **errp)
+{
+    GIMState *s = gim_lookup(qdev, errp);
+    GimStressResult *res;
+    uint64_t rng = seed ? seed : 1;
+    uint64_t lost = 0;
+    uint32_t c0[7];
+
+    if (!s) {
+        return NULL;
+    }
+    if (!gim_enabled(s)) {
+        error_setg(errp, "gim must be enabled");
+        return NULL;
+    }
+    if (count < 1 || count > 100000000) {
+        error_setg(errp, "count must be between 1 and 100000000");
+        return NULL;
+    }
+    c0[0] = s->cnt_in;
+    c0[1] = s->cnt_out;
+    c0[2] = s->cnt_dropped;
+    c0[3] = s->cnt_coalesced;
+    c0[4] = s->cnt_delivered;
+    c0[5] = s->cnt_logged;
+    c0[6] = s->log_lost;
+
+    for (int64_t n = 0; n < count; n++) {
+        unsigned irq = gim_rand(&rng) % s->nr_irqs;
+        GIMRoute *r = &s->routes[irq];
+        uint32_t src = gim_rand(&rng) & 0xff;
+        uint32_t before_out, before_sum, before_dst;
+        unsigned guest, dest, vector, ndst;
+
+        if ((n & 63) == 0) {
+            /* The hypervisor reprograms a route and reschedules. */
+            uint64_t x = gim_rand(&rng);
+            GIMRoute *w = &s->routes[x % s->nr_irqs];
+            unsigned i = (x >> 16) % s->nr_ifaces;
+
+            w->ctrl = (x >> 24) % (GIM_FN_MAX + 1);
+            w->target = GIM_TARGET((x >> 28) % s->table_guests,
+                                   (x >> 40) % s->table_dests);
+            w->vector = (x >> 48) & 0xff;
+            w->dest_mask = (uint32_t)gim_rand(&rng) |
+                           (1u << GIM_TARGET_DEST(w->target));
+            if (x & (1ull << 56)) {
+                gim_iface_run(s, i, GIM_RUNNING_VALID |
+                              GIM_TARGET((x >> 28) % s->table_guests,
+                                         (x >> 40) % s->table_dests));
+            } else {
+                gim_iface_run(s, i, 0);
+            }
+        }
+        if ((n & 1023) == 0) {
+            s->log_head = s->log_tail;      /* the log is consumed */
+            for (unsigned i = 0; i < s->nr_ifaces; i++) {
+                s->ifaces[i].nr_lrs = 0;    /* the LRs are acked */
+            }
+        }
+
+        guest = GIM_TARGET_GUEST(r->target);
+        dest = GIM_TARGET_DEST(r->target);
+        before_out = s->cnt_out;
+        before_sum = s->cnt_out + s->cnt_dropped + s->cnt_coalesced;
+        before_dst = s->cnt_delivered + s->cnt_logged + s->log_lost;
+
+        gim_post(s, irq | (src << GIM_MSG_VECTOR_SHIFT));
+
+        /* Every input is accounted for exactly once... */
+        if (s->cnt_out + s->cnt_dropped + s->cnt_coalesced !=
+            before_sum + 1) {
+            lost++;
+            continue;
+        }
+        if (s->cnt_out == before_out) {
+            continue;       /* dropped or coalesced, both legitimate */
+        }
+        /* ... and every output is in the table and went somewhere. */
+        vector = r->vector & 0xff;
+        if (r->ctrl == GIM_FN_REMAP) {
+            vector = (vector + src) & 0xff;
+        }
+        ndst = 0;
+        if (r->ctrl == GIM_FN_MULTICAST) {
+            uint32_t mask = r->dest_mask & (s->table_dests >= 32 ? ~0u :
+                                            (1u << s->table_dests) - 1);
+
+            for (unsigned d = 0; d < 32; d++) {
+                if (mask & (1u << d)) {
+                    ndst++;
+                    lost += !gim_irr_test(s, guest, d, vector);
+                }
+            }
+        } else {
+            ndst = 1;
+            lost += !gim_irr_test(s, guest, dest, vector);
+        }
+        if (s->cnt_delivered + s->cnt_logged + s->log_lost !=
+            before_dst + ndst) {
+            lost++;
+        }
+    }
+
+    res = g_new0(GimStressResult, 1);
+    res->inputs = (uint32_t)(s->cnt_in - c0[0]);
+    res->outputs = (uint32_t)(s->cnt_out - c0[1]);
+    res->dropped = (uint32_t)(s->cnt_dropped - c0[2]);
+    res->coalesced = (uint32_t)(s->cnt_coalesced - c0[3]);
+    res->delivered = (uint32_t)(s->cnt_delivered - c0[4]);
+    res->logged = (uint32_t)(s->cnt_logged - c0[5]);
+    res->log_lost = (uint32_t)(s->log_lost - c0[6]);
+    res->lost = lost;
+    return res;
+}
+
 static const Property gim_properties[] = {
     DEFINE_PROP_UINT32("irqs", GIMState, nr_irqs, GIM_MAX_IRQS),
     DEFINE_PROP_UINT32("interfaces", GIMState, nr_ifaces, 4),
