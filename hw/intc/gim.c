@@ -368,18 +368,11 @@ static void gim_iface_run(GIMState *s, unsigned i, uint32_t running)
     }
 }
 
-/* Enabling checks the table and log geometry once, here. */
-static void gim_set_ctrl(GIMState *s, uint32_t val)
+/* Whether the table and log registers describe a usable geometry. */
+static bool gim_config_valid(GIMState *s)
 {
     uint64_t table_size;
 
-    if (!(val & GIM_CTRL_ENABLE)) {
-        s->ctrl = 0;
-        return;
-    }
-    if (gim_enabled(s)) {
-        return;
-    }
     table_size = (uint64_t)s->table_guests * s->table_dests * GIM_IRR_SIZE;
     if (s->table_guests < 1 || s->table_guests > GIM_MAX_GUESTS ||
         s->table_dests < 1 || s->table_dests > GIM_MAX_DESTS ||
@@ -388,15 +381,31 @@ static void gim_set_ctrl(GIMState *s, uint32_t val)
         qemu_log_mask(LOG_GUEST_ERROR, "%s: bad pending table: base 0x%"
                       PRIx64 ", %u guests x %u dests\n", __func__,
                       s->table_base, s->table_guests, s->table_dests);
-        s->status |= GIM_STATUS_CONFIG_ERROR;
-        return;
+        return false;
     }
     if (s->log_size < GIM_MIN_LOG_SIZE || s->log_size > GIM_MAX_LOG_SIZE ||
         (s->log_base & 7) ||
         s->log_base + (uint64_t)s->log_size * 8 < s->log_base ||
         s->log_head >= s->log_size || s->log_tail >= s->log_size) {
         qemu_log_mask(LOG_GUEST_ERROR, "%s: bad log: base 0x%" PRIx64
-                      ", %u records\n", __func__, s->log_base, s->log_size);
+                      ", %u records, head %u, tail %u\n", __func__,
+                      s->log_base, s->log_size, s->log_head, s->log_tail);
+        return false;
+    }
+    return true;
+}
+
+/* Enabling checks the table and log geometry once, here. */
+static void gim_set_ctrl(GIMState *s, uint32_t val)
+{
+    if (!(val & GIM_CTRL_ENABLE)) {
+        s->ctrl = 0;
+        return;
+    }
+    if (gim_enabled(s)) {
+        return;
+    }
+    if (!gim_config_valid(s)) {
         s->status |= GIM_STATUS_CONFIG_ERROR;
         return;
     }
@@ -700,6 +709,19 @@ static uint64_t gim_doorbell_read(void *opaque, hwaddr addr, unsigned size)
     return 0;
 }
 
+/* A message is one naturally aligned write: refuse split ones. */
+static bool gim_doorbell_accepts(void *opaque, hwaddr addr, unsigned size,
+                                 bool is_write, MemTxAttrs attrs)
+{
+    if (addr & (size - 1)) {
+        qemu_log_mask(LOG_GUEST_ERROR, "%s: misaligned %u-byte doorbell "
+                      "access at 0x%" HWADDR_PRIx " refused\n", __func__,
+                      size, addr);
+        return false;
+    }
+    return true;
+}
+
 static const MemoryRegionOps gim_doorbell_ops = {
     .read = gim_doorbell_read,
     .write = gim_doorbell_write,
@@ -707,10 +729,14 @@ static const MemoryRegionOps gim_doorbell_ops = {
     .valid = {
         .min_access_size = 1,
         .max_access_size = 8,
+        /* Seen whole, so that accepts() can refuse it rather than split. */
+        .unaligned = true,
+        .accepts = gim_doorbell_accepts,
     },
     .impl = {
         .min_access_size = 1,
         .max_access_size = 8,
+        .unaligned = true,
     },
 };
 
@@ -772,11 +798,8 @@ static int gim_post_load(void *opaque, int version_id)
             return -EINVAL;
         }
     }
-    if (gim_enabled(s) &&
-        (s->log_size < GIM_MIN_LOG_SIZE || s->log_size > GIM_MAX_LOG_SIZE ||
-         s->log_head >= s->log_size || s->log_tail >= s->log_size ||
-         s->table_guests < 1 || s->table_guests > GIM_MAX_GUESTS ||
-         s->table_dests < 1 || s->table_dests > GIM_MAX_DESTS)) {
+    if (s->ctrl & ~GIM_CTRL_ENABLE ||
+        (gim_enabled(s) && !gim_config_valid(s))) {
         return -EINVAL;
     }
     return 0;

@@ -1302,6 +1302,101 @@ static void test_bad_indices(void *obj, void *data, QGuestAllocator *alloc)
     check_alive(gim);
 }
 
+/*
+ * Every guest mistake is reported: GIM's own checks with -d guest_errors,
+ * bad access sizes to BAR0 (refused by the memory core) with -d invalid_mem.
+ */
+
+static void *before_guest_errors(GString *cmd_line, void *arg)
+{
+    char *path = g_strdup_printf("%s/gim-guest-errors-%d.log",
+                                 g_get_tmp_dir(), getpid());
+
+    unlink(path);
+    g_string_append_printf(cmd_line, " -d guest_errors,invalid_mem -D %s",
+                           path);
+    return path;
+}
+
+/* Whether the log grew since *@seen; moves *@seen to its end. */
+static bool logged(const char *path, goffset *seen)
+{
+    g_autofree char *text = NULL;
+    gsize len = 0;
+    bool grew;
+
+    g_assert(g_file_get_contents(path, &text, &len, NULL));
+    grew = len > *seen;
+    if (grew) {
+        g_test_message("logged: %.*s", (int)(len - *seen), text + *seen);
+    }
+    *seen = len;
+    return grew;
+}
+
+static void test_guest_errors(void *obj, void *data, QGuestAllocator *alloc)
+{
+    QGim *gim = obj;
+    QTestState *qts = qgim_qts(gim);
+    g_autofree char *path = data;
+    goffset seen = 0;
+    GimEnv e;
+
+    logged(path, &seen);
+    gim_doorbell(gim, 1);                           /* while disabled */
+    g_assert_true(logged(path, &seen));
+    gim_writel(gim, GIM_REG_CTRL, GIM_CTRL_ENABLE); /* no table set up */
+    g_assert_true(logged(path, &seen));
+    gim_writel(gim, GIM_REG_STATUS, GIM_STATUS_CONFIG_ERROR);
+
+    env_init(&e, gim, alloc, 2, 2, 4);
+    g_assert_false(logged(path, &seen));            /* a good setup is quiet */
+    gim_route(gim, 1, GIM_FN_DELIVER, 0, 0, 1, 0);
+    gim_doorbell(gim, 1);
+    g_assert_false(logged(path, &seen));
+
+    gim_doorbell(gim, GIM_MAX_IRQS);                /* no such entry */
+    g_assert_true(logged(path, &seen));
+    gim_route(gim, 2, GIM_FN_MAX + 1, 0, 0, 1, 0);  /* unknown function */
+    g_assert_true(logged(path, &seen));
+    gim_doorbell(gim, 2);
+    g_assert_true(logged(path, &seen));
+    gim_route(gim, 3, GIM_FN_DELIVER, 2, 0, 1, 0);  /* guest outside */
+    gim_doorbell(gim, 3);
+    g_assert_true(logged(path, &seen));
+    gim_route(gim, 4, GIM_FN_MULTICAST, 0, 0, 1, 0x4); /* dest outside */
+    gim_doorbell(gim, 4);
+    g_assert_true(logged(path, &seen));
+    gim_writel(gim, GIM_REG_ID, 0);                 /* read-only */
+    g_assert_true(logged(path, &seen));
+    gim_readl(gim, 0x3c);                           /* reserved */
+    g_assert_true(logged(path, &seen));
+    gim_iface_writel(gim, NR_IFACES, GIM_IFACE_RUNNING, 0); /* no such */
+    g_assert_true(logged(path, &seen));
+    gim_iface_writel(gim, 0, GIM_IFACE_LR(0), 0);   /* read-only */
+    g_assert_true(logged(path, &seen));
+    gim_writel(gim, GIM_REG_TABLE_GUESTS, 1);       /* while enabled */
+    g_assert_true(logged(path, &seen));
+    gim_writel(gim, GIM_REG_LOG_HEAD, 4);           /* beyond the ring */
+    g_assert_true(logged(path, &seen));
+    qtest_writeb(qts, gim->regs.addr + GIM_REG_CTRL, 0);   /* bad size */
+    g_assert_true(logged(path, &seen));
+    qtest_readl(qts, gim->doorbell_addr);           /* write-only */
+    g_assert_true(logged(path, &seen));
+
+    rebase(gim, GIM_REG_TABLE_LO, 0x4000000000ull); /* table not in RAM */
+    g_assert_false(logged(path, &seen));
+    gim_doorbell(gim, 1);
+    g_assert_true(logged(path, &seen));
+    rebase(gim, GIM_REG_TABLE_LO, e.table);
+    rebase(gim, GIM_REG_LOG_LO, 0x4000000000ull);   /* log not in RAM */
+    gim_doorbell(gim, 1);
+    g_assert_true(logged(path, &seen));
+
+    check_alive(gim);
+    unlink(path);
+}
+
 /* Tests: the doorbell */
 
 static void test_doorbell(void *obj, void *data, QGuestAllocator *alloc)
@@ -1327,6 +1422,12 @@ static void test_doorbell(void *obj, void *data, QGuestAllocator *alloc)
                  4 | (uint64_t)(5 | (2 << GIM_MSG_VECTOR_SHIFT)) << 32);
     g_assert_cmpuint(gim_readl(gim, GIM_REG_CNT_IN), ==, 5);
     gim_doorbell(gim, 6);
+    check_counters(gim, 6, 6, 0, 0, 0, 6);
+
+    /* Misaligned writes are refused whole, never split into messages. */
+    qtest_writel(qts, db + 1, 0x01020304);
+    qtest_writew(qts, db + 3, 1);
+    qtest_writeq(qts, db + 4, 1);
     check_counters(gim, 6, 6, 0, 0, 0, 6);
 
     expect_record(&e, 0, 0, 0x10, 1);
@@ -1899,6 +2000,7 @@ static void test_migration(void)
 static void register_gim_test(void)
 {
     QOSGraphTestOptions edu_opts = { .before = before_edu };
+    QOSGraphTestOptions log_opts = { .before = before_guest_errors };
 
     qos_add_test("registers", "gim", test_registers, NULL);
     qos_add_test("deliver", "gim", test_deliver, NULL);
@@ -1916,6 +2018,7 @@ static void register_gim_test(void)
     qos_add_test("bad-config", "gim", test_bad_config, NULL);
     qos_add_test("bad-addresses", "gim", test_bad_addresses, NULL);
     qos_add_test("bad-indices", "gim", test_bad_indices, NULL);
+    qos_add_test("guest-errors", "gim", test_guest_errors, &log_opts);
     qos_add_test("doorbell", "gim", test_doorbell, NULL);
     qos_add_test("edu-msi", "gim", test_edu_msi, &edu_opts);
     qos_add_test("query", "gim", test_query, NULL);
