@@ -20,9 +20,8 @@
 #include "exec/memory.h"
 #include "hw/i386/idt-shadow.h"
 #include "tcg/helper-tcg.h"
-#include "seg_helper.h"
-#include "svm.h"
-#include "trace.h"
+#include "idt-shadow.h"
+#include "../../trace.h"
 
 /*
  * Copy the table at @addr into env->idts_table, or return the

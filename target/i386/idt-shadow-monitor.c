@@ -1,0 +1,48 @@
+/*
+ * IDT shadowing: QMP query-idt-shadow, HMP info idt-shadow
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "cpu.h"
+#include "monitor/hmp.h"
+#include "monitor/monitor.h"
+#include "qapi/error.h"
+#include "qapi/qapi-commands-idt-shadow.h"
+
+IdtShadowCpuList *qmp_query_idt_shadow(Error **errp)
+{
+    IdtShadowCpuList *head = NULL, **tail = &head;
+    CPUState *cs;
+
+    CPU_FOREACH(cs) {
+        X86CPU *cpu = X86_CPU(cs);
+        IdtShadowCpu *c = g_new0(IdtShadowCpu, 1);
+
+        c->cpu_index = cs->cpu_index;
+        c->enabled = cpu->idt_shadow;
+        c->active = cpu->env.idts_active;
+        c->direct = cpu->env.idts_direct;
+        c->exits = cpu->env.idts_exits;
+        c->errors = cpu->env.idts_errors;
+        QAPI_LIST_APPEND(tail, c);
+    }
+    return head;
+}
+
+void hmp_info_idt_shadow(Monitor *mon, const QDict *qdict)
+{
+    g_autoptr(IdtShadowCpuList) list = qmp_query_idt_shadow(NULL);
+    IdtShadowCpuList *l;
+
+    for (l = list; l; l = l->next) {
+        IdtShadowCpu *c = l->value;
+
+        monitor_printf(mon, "CPU %" PRId64 ": %s%s, %" PRId64 " direct, %"
+                       PRId64 " exits, %" PRId64 " bad tables\n",
+                       c->cpu_index, c->enabled ? "enabled" : "disabled",
+                       c->active ? " (active)" : "", c->direct, c->exits,
+                       c->errors);
+    }
+}
