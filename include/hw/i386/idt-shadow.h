@@ -53,8 +53,8 @@
  * Exits.  SVM_EXIT_INTR (0x60) with EXITINFO1 = ACKED | vector: the
  * interrupt was acknowledged on L1's behalf (L1 must not acknowledge it
  * again, and EOIs it as usual).  A DIRECT vector that arrives while the
- * guest cannot take it (RFLAGS.IF clear or an interrupt shadow) exits
- * the same way.
+ * guest cannot take it (RFLAGS.IF clear or an interrupt shadow) stays
+ * pending, unacknowledged, and is delivered directly once it can.
  *
  * A bad control or table makes VMRUN fail with SVM_EXIT_ERR (-1) and
  * EXITINFO1 = IDTS_ERR | reason; the guest does not run.

@@ -18,6 +18,7 @@
 #include "cpu.h"
 #include "exec/address-spaces.h"
 #include "exec/memory.h"
+#include "hw/i386/apic.h"
 #include "hw/i386/idt-shadow.h"
 #include "tcg/helper-tcg.h"
 #include "idt-shadow.h"
@@ -94,23 +95,41 @@ void idt_shadow_vmrun(CPUX86State *env, uintptr_t retaddr)
     trace_idt_shadow_vmrun(cs->cpu_index, table);
 }
 
+static bool idt_shadow_guest_can_take(CPUX86State *env)
+{
+    return (env->eflags & IF_MASK) && !(env->hflags & HF_INHIBIT_IRQ_MASK);
+}
+
 bool idt_shadow_interrupt(CPUX86State *env)
 {
     CPUState *cs = env_cpu(env);
+    X86CPU *cpu = env_archcpu(env);
     uint32_t e;
     int intno;
 
     if (!env->idts_active || !(env->hflags & HF_GUEST_MASK)) {
         return false;
     }
-    cs->interrupt_request &= ~(CPU_INTERRUPT_HARD | CPU_INTERRUPT_VIRQ);
+    /*
+     * A DIRECT vector the guest cannot take yet stays pending in the
+     * LAPIC, unacknowledged, as with posted interrupts: it is delivered
+     * once the guest sets IF or leaves its interrupt shadow.
+     */
+    if (!idt_shadow_guest_can_take(env)) {
+        intno = apic_get_highest_priority_irr(cpu->apic_state);
+        if (intno >= 0 && (env->idts_table[intno] & IDTS_ENTRY_DIRECT)) {
+            return true;
+        }
+    }
+
+    /* A pending virtual interrupt (V_IRQ) stays pending. */
+    cs->interrupt_request &= ~CPU_INTERRUPT_HARD;
     intno = cpu_get_pic_interrupt(env);
     if (intno < 0) {
         return true;        /* spurious: nothing to deliver */
     }
     e = env->idts_table[intno & 0xff];
-    if ((e & IDTS_ENTRY_DIRECT) && (env->eflags & IF_MASK) &&
-        !(env->hflags & HF_INHIBIT_IRQ_MASK)) {
+    if ((e & IDTS_ENTRY_DIRECT) && idt_shadow_guest_can_take(env)) {
         env->idts_direct++;
         trace_idt_shadow_direct(cs->cpu_index, intno,
                                 IDTS_ENTRY_VECTOR(e));

@@ -1,0 +1,97 @@
+/*
+ * The tiny L1 hypervisor of the irqhint SVM test kernels: two L2 guests,
+ * exit accounting, interrupt routing and injection.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#ifndef SVM_TEST_HV_H
+#define SVM_TEST_HV_H
+
+#include "lib.h"
+#include "svm.h"
+#include "../../../include/hw/i386/idt-shadow.h"
+
+/* What an L2 guest's main function does (guest.c). */
+enum guest_mode {
+    GM_YIELD,       /* VMMCALL at once (and again each time it is resumed) */
+    GM_SELF_IPI,    /* n times: raise raise_vec by self-IPI, wait for delivery */
+    GM_TIMER,       /* n times: arm the LAPIC timer at raise_vec, wait */
+    GM_SPIN,        /* spin with IF=1 until stop is set */
+    GM_MASKED,      /* raise raise_vec with IF=0, then sti and wait */
+    GM_ARCH,        /* exceptions, software interrupts, NMI (test nmi) */
+    GM_WAIT,        /* sti, wait (bounded) for n deliveries at expect_vec */
+    GM_UNTIL_NMI,   /* like GM_SELF_IPI until an NMI arrives (test migrate) */
+};
+
+struct guest {
+    u8 vmcb[4096] __attribute__((aligned(4096)));
+    u32 table[IDTS_TABLE_ENTRIES] __attribute__((aligned(4096)));
+    struct idt_gate idt[256] __attribute__((aligned(16)));
+    u8 stack[16384] __attribute__((aligned(16)));
+    const char *name;
+    struct gprs gprs;
+
+    /* Shared with the guest (same physical memory, no NPT). */
+    volatile u32 mode;
+    volatile u32 n;             /* iterations for GM_SELF_IPI / GM_TIMER */
+    volatile u32 raise_vec;     /* physical vector the guest's device raises */
+    volatile u32 expect_vec;    /* vector its handler is expected to see */
+    volatile u32 stop;
+    volatile u32 raised;        /* GM_UNTIL_NMI: interrupts raised */
+    volatile u32 scribble;      /* GM_SELF_IPI: first write this into table[raise_vec] */
+    volatile u32 progress;
+    volatile u32 count[256];    /* deliveries through this guest's IDT */
+    volatile u32 eois;          /* EOIs done by the guest itself */
+    volatile u32 phys_of[256];  /* guest vector -> physical vector to EOI */
+    volatile u32 step;          /* GM_ARCH / GM_MASKED progress */
+    volatile u32 delivered_step; /* step at the last delivery */
+    /* Latency: rdtsc before raising -> rdtsc at handler entry. */
+    volatile u64 t_raise;
+    volatile u32 lat_n, lat_sum, lat_min, lat_max;
+
+    /* L1 side. */
+    u32 inject_pending[256];    /* remapped interrupts waiting for this guest */
+    u32 pending_bits[8];        /* vectors with inject_pending != 0 */
+    u32 exits, intr_exits, vmmcall_exits, other_exits, err_exits;
+    u32 injected;
+};
+
+extern struct guest guest_a, guest_b;
+
+/* L1's own interrupt accounting. */
+extern volatile u32 l1_count[256];
+extern volatile u32 l1_eois;
+extern volatile u32 l1_irqs;        /* external interrupts L1 took */
+
+/* Routing of physical vectors to (guest, guest vector), as a hypervisor
+ * that assigned devices would keep it. */
+struct route { struct guest *g; u8 vec; };
+extern struct route routes[256];
+
+void guest_init(struct guest *g, const char *name, enum guest_mode mode);
+void guest_shadow(struct guest *g, u32 magic, u32 ctl, u64 table);
+void guest_isr(struct guest *g, struct frame *f);
+
+/* One VMRUN of g (with a pending remapped interrupt injected, through
+ * EVENTINJ when the guest can take it, else as a virtual interrupt).
+ * Returns the exit code; exit_info1 in *info1 when non-NULL. */
+u64 run_guest(struct guest *g, u64 *info1);
+/* Handle an INTR exit the way a hypervisor with shadowing does:
+ * EXITINFO1 = ACKED | vector.  Returns the vector or -1 on a bad info. */
+int handle_acked_intr(struct guest *g, u64 info1);
+/* Classic path: EXITINFO1 must be 0; take the interrupt in L1. */
+int handle_classic_intr(struct guest *g, u64 info1);
+/* Route a physical vector received by L1 to its owning guest. */
+void route_vector(u8 vec);
+void queue_injection(struct guest *g, u8 vec);
+void advance_rip(struct guest *g, u32 len);
+
+/* Checks */
+extern u32 failures;
+#define CHECK(cond, ...) check_((cond), #cond, __VA_ARGS__)
+bool check_(bool ok, const char *expr, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+const char *exit_name(u64 code);
+
+#endif

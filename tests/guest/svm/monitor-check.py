@@ -1,0 +1,272 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""
+Host side of the IDT shadowing tests that need QEMU's monitor.
+
+  monitor-check.py [common options] counters TEST DIRECT EXITS ERRORS
+      Boot the test kernel with "TEST idts=1 halt"; once it reports PASS,
+      query-idt-shadow (QMP) and "info idt-shadow" (HMP) must show the
+      given counters (a value of - is not checked).
+
+  monitor-check.py [common options] migrate
+      Boot "migrate idts=1 halt": guest A raises interrupts that go
+      straight to it (DIRECT) in one long VMRUN.  Stop, migrate to a file,
+      quit; start a second QEMU from that file: the shadowing state
+      (active, table, counters) must have come along, and after cont the
+      guest's interrupts must still go direct (the kernel checks: 0 exits).
+      An NMI (inject-nmi) ends the guest's loop.
+
+Prints what it checked; exit status 0 when everything held.
+"""
+
+import argparse
+import json
+import os
+import atexit
+import shutil
+import socket
+import tempfile
+import subprocess
+import sys
+import time
+
+
+class QMP:
+    def __init__(self, path, timeout=30):
+        deadline = time.time() + timeout
+        while True:
+            try:
+                self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                self.sock.connect(path)
+                break
+            except OSError:
+                self.sock.close()
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.05)
+        self.sock.settimeout(timeout)
+        self.buf = b""
+        self._read()                            # greeting
+        self.cmd("qmp_capabilities")
+
+    def _read(self):
+        while b"\n" not in self.buf:
+            data = self.sock.recv(65536)
+            if not data:
+                raise EOFError("QMP connection closed")
+            self.buf += data
+        line, self.buf = self.buf.split(b"\n", 1)
+        return json.loads(line)
+
+    def cmd(self, name, **args):
+        msg = {"execute": name}
+        if args:
+            msg["arguments"] = args
+        self.sock.sendall(json.dumps(msg).encode() + b"\n")
+        while True:
+            r = self._read()
+            if "event" in r:
+                continue
+            if "error" in r:
+                raise RuntimeError(f"{name}: {r['error']}")
+            return r.get("return")
+
+    def hmp(self, line):
+        return self.cmd("human-monitor-command", **{"command-line": line})
+
+
+class Failed(Exception):
+    pass
+
+
+def check(ok, what):
+    print(("  ok   " if ok else "  FAIL ") + what)
+    if not ok:
+        raise Failed(what)
+
+
+def qemu_args(a, append, serial, qmp, extra=()):
+    return [a.qemu, "-machine", "pc", "-accel", "tcg",
+            "-cpu", "qemu64,svm=on,idt-shadow=on", "-m", "64",
+            "-display", "none", "-nodefaults", "-monitor", "none",
+            "-no-reboot", "-L", a.fw, "-kernel", a.kernel,
+            "-append", append,
+            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+            "-serial", "file:" + serial,
+            "-qmp", f"unix:{qmp},server=on,wait=off", *extra]
+
+
+LAST = {}
+
+
+def start(a, name, append, extra=()):
+    serial = os.path.join(a.dir, name + ".serial")
+    # UNIX socket paths must stay under 108 bytes: keep them in /tmp.
+    sockdir = tempfile.mkdtemp(prefix="idts-")
+    atexit.register(shutil.rmtree, sockdir, True)
+    qmp = os.path.join(sockdir, name + ".qmp")
+    for p in (serial, qmp):
+        if os.path.exists(p):
+            os.unlink(p)
+    errpath = os.path.join(a.dir, name + ".stderr")
+    err = open(errpath, "w")
+    proc = subprocess.Popen(qemu_args(a, append, serial, qmp, extra),
+                            stdin=subprocess.DEVNULL, stdout=err, stderr=err)
+    LAST.update(name=name, proc=proc, stderr=errpath)
+    print(f"# {name}: {' '.join(qemu_args(a, append, serial, qmp, extra))}")
+    return proc, serial, qmp
+
+
+def wait_serial(proc, serial, marker, timeout):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            with open(serial, errors="replace") as f:
+                text = f.read().replace("\r", "")
+        except FileNotFoundError:
+            text = ""
+        for line in text.splitlines():
+            if line.startswith(marker):
+                return line, text
+        if proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    print(text)
+    raise Failed(f"no '{marker}' on the serial console "
+                 f"(QEMU {'exited ' + str(proc.returncode) if proc.poll() is not None else 'still running'})")
+
+
+def stop_qemu(proc, q=None):
+    try:
+        if q and proc.poll() is None:
+            q.cmd("quit")
+    except Exception:
+        pass
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def counters(q):
+    r = q.cmd("query-idt-shadow")
+    check(isinstance(r, list) and len(r) == 1, f"query-idt-shadow: {json.dumps(r)}")
+    return r[0]
+
+
+def do_counters(a):
+    proc, serial, qmp = start(a, "counters-" + a.test, f"{a.test} idts=1 halt")
+    q = None
+    try:
+        line, text = wait_serial(proc, serial, "IDTS-RESULT:", 60)
+        if "PASS" not in line:
+            print(text)
+        check("PASS" in line, f"kernel: {line}")
+        q = QMP(qmp)
+        c = counters(q)
+        check(c["enabled"], "enabled: true")
+        for key, want in (("direct", a.direct), ("exits", a.exits), ("errors", a.errors)):
+            if want != "-":
+                check(c[key] == int(want), f"{key}: {c[key]} (expected {want})")
+        text = q.hmp("info idt-shadow")
+        print("  info idt-shadow: " + text.strip())
+        check(f"{c['direct']} direct" in text and f"{c['exits']} exits" in text,
+              "HMP shows the same counters")
+    finally:
+        stop_qemu(proc, q)
+
+
+def do_migrate(a):
+    state = os.path.join(a.dir, "migrate.state")
+    src, serial1, qmp1 = start(a, "migrate-src", "migrate idts=1 halt")
+    q = None
+    try:
+        wait_serial(src, serial1, "IDTS-MIGRATE-READY", 60)
+        time.sleep(0.5)
+        q = QMP(qmp1)
+        q.cmd("stop")
+        before = counters(q)
+        check(before["active"] and before["direct"] > 0 and before["exits"] == 0,
+              f"source, stopped mid-VMRUN: active, {before['direct']} direct, "
+              f"{before['exits']} exits")
+        q.cmd("migrate", uri=f"exec:cat > {state}")
+        for _ in range(600):
+            st = q.cmd("query-migrate").get("status")
+            if st in ("completed", "failed", "cancelled"):
+                break
+            time.sleep(0.05)
+        check(st == "completed", f"migration to a file: {st}")
+    finally:
+        stop_qemu(src, q)
+
+    dst, serial2, qmp2 = start(a, "migrate-dst", "migrate idts=1 halt",
+                               ["-incoming", "defer", "-S"])
+    q = None
+    try:
+        q = QMP(qmp2)
+        q.cmd("migrate-incoming", uri=f"exec:cat {state}")
+        for _ in range(600):
+            st = q.cmd("query-migrate").get("status")
+            if st in ("completed", "failed"):
+                break
+            time.sleep(0.05)
+        check(st == "completed", f"incoming migration: {st}")
+        after = counters(q)
+        check(after["active"] == before["active"] and after["direct"] == before["direct"]
+              and after["exits"] == before["exits"] and after["errors"] == before["errors"],
+              f"destination: active {after['active']}, {after['direct']} direct, "
+              f"{after['exits']} exits (as on the source)")
+        q.cmd("cont")
+        time.sleep(0.5)
+        q.cmd("inject-nmi")
+        line, text = wait_serial(dst, serial2, "IDTS-RESULT:", 60)
+        print("\n".join("  | " + l for l in text.splitlines() if l.strip()))
+        check("PASS" in line, f"kernel after migration: {line}")
+        end = counters(q)
+        check(end["direct"] > after["direct"] and end["exits"] == 0,
+              f"after cont: {end['direct']} direct ({end['direct'] - after['direct']} "
+              f"since the migration), {end['exits']} exits")
+    finally:
+        stop_qemu(dst, q)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--qemu", required=True)
+    p.add_argument("--kernel", required=True)
+    p.add_argument("--fw", required=True)
+    p.add_argument("--dir", required=True)
+    sub = p.add_subparsers(dest="what", required=True)
+    c = sub.add_parser("counters")
+    c.add_argument("test")
+    c.add_argument("direct")
+    c.add_argument("exits")
+    c.add_argument("errors")
+    sub.add_parser("migrate")
+    a = p.parse_args()
+    os.makedirs(a.dir, exist_ok=True)
+    try:
+        (do_counters if a.what == "counters" else do_migrate)(a)
+    except Failed as e:
+        print(f"FAILED: {e}")
+        return 1
+    except Exception as e:
+        why = f"{type(e).__name__}: {e}"
+        proc = LAST.get("proc")
+        if proc is not None:
+            try:
+                proc.wait(5)
+            except subprocess.TimeoutExpired:
+                pass
+            if proc.poll() is not None:
+                with open(LAST["stderr"], errors="replace") as f:
+                    first = f.readline().strip()
+                why = f"QEMU ({LAST['name']}) exited with status {proc.returncode}: {first}"
+        print(f"FAILED: {why}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

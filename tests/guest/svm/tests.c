@@ -1,0 +1,741 @@
+/*
+ * irqhint SVM test kernel: the L1 side of the IDT shadowing tests.
+ * Booted by QEMU -kernel (multiboot); the command line names the test:
+ *   direct | remap | masked | virq | snapshot | migrate | baseline |
+ *   bad-table | nmi | cpuid
+ * followed by options: n=N (interrupts per phase, default 100),
+ * idts=0|1 (what CPUID 0x40000001 must say), magic (baseline: fill the
+ * VMCB's shadowing fields anyway; with the feature off they must be
+ * ignored), halt (on success, halt instead of exiting, so that the
+ * host can read QEMU's counters).
+ * Ends with "IDTS-RESULT: PASS|FAIL ..." on COM1 and exits QEMU through
+ * isa-debug-exit: 0x10 (status 33) on pass, 0x11 (status 35) on failure.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "hv.h"
+
+#define V_DEV_A     0x40    /* guest A's assigned device (self-IPI) */
+#define V_A         0x41    /* ... as guest A sees it */
+#define V_DEV_B     0x50    /* guest B's assigned device (LAPIC timer) */
+#define V_B         0x61    /* ... as guest B sees it */
+#define V_VIRQ      0x42    /* a virtual interrupt L1 queues for A */
+
+struct idt_gate l1_idt[256] __attribute__((aligned(16)));
+static u8 hsave[4096] __attribute__((aligned(4096)));
+
+static u32 opt_n = 100;
+static int opt_idts = -1;
+static bool opt_magic;
+static bool opt_halt;     /* halt instead of exiting QEMU (monitor checks) */
+static u64 ram_end;
+
+static bool idts_cpuid(void)
+{
+    u32 a, b, c, d;
+    char sig[13];
+
+    cpuid(0x40000000, 0, &a, &b, &c, &d);
+    memcpy(sig, &b, 4);
+    memcpy(sig + 4, &c, 4);
+    memcpy(sig + 8, &d, 4);
+    sig[12] = 0;
+    for (int i = 0; i < 12; i++) {
+        if (sig[i] < ' ' || sig[i] > '~') {
+            sig[i] = '.';
+        }
+    }
+    if (strcmp(sig, "TCGTCGTCGTCG") || a < IDTS_CPUID_LEAF) {
+        printf("cpuid: 0x40000000: max %x signature \"%s\": no TCG leaves\n", a, sig);
+        return false;
+    }
+    cpuid(IDTS_CPUID_LEAF, 0, &a, &b, &c, &d);
+    printf("cpuid: 0x40000001 eax=%x: IDT shadowing %s\n", a,
+           (a & IDTS_CPUID_EAX) ? "available" : "not available");
+    return a & IDTS_CPUID_EAX;
+}
+
+static void svm_enable(void)
+{
+    u32 a, b, c, d;
+
+    cpuid(0x80000001, 0, &a, &b, &c, &d);
+    if (!(c & (1u << 2))) {
+        printf("IDTS-RESULT: FAIL CPUID 0x80000001 ECX.SVM clear (need -cpu ...,svm=on)\n");
+        exit_qemu(0x11);
+    }
+    wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
+    wrmsr(MSR_VM_HSAVE_PA, (u32)hsave);
+}
+
+static void reset_world(void)
+{
+    memset((void *)routes, 0, sizeof(routes));
+    memset((void *)l1_count, 0, sizeof(l1_count));
+    l1_eois = 0;
+    l1_irqs = 0;
+}
+
+static void print_stats(const char *test, struct guest *g, u32 vec, u32 n)
+{
+    u32 avg = g->lat_n ? g->lat_sum / g->lat_n : 0;
+
+    printf("IDTS-STATS test=%s guest=%s n=%u deliveries=%u intr_exits=%u "
+           "exits=%u injected=%u lat_n=%u lat_avg=%u lat_min=%u lat_max=%u\n",
+           test, g->name, n, g->count[vec], g->intr_exits, g->exits,
+           g->injected, g->lat_n, avg, g->lat_n ? g->lat_min : 0, g->lat_max);
+}
+
+/*
+ * Run g until it reports with VMMCALL, handling INTR exits as a
+ * hypervisor with shadowing (acked) or the classic way.  Returns false
+ * (and says why) on any other exit or when it does not end.
+ */
+static bool run_to_vmmcall(struct guest *g, bool acked, u32 max_exits)
+{
+    for (u32 i = 0; i < max_exits; i++) {
+        u64 info1;
+        u64 code = run_guest(g, &info1);
+
+        if (code == SVM_EXIT_VMMCALL) {
+            advance_rip(g, 3);
+            return true;
+        }
+        if (code == SVM_EXIT_INTR) {
+            if (acked) {
+                handle_acked_intr(g, info1);
+            } else {
+                handle_classic_intr(g, info1);
+            }
+            continue;
+        }
+        printf("FAIL: %s: unexpected exit %llx (%s) info1 %llx info2 %llx rip %llx\n",
+               g->name, code, exit_name(code), info1,
+               vmcb_r64(g->vmcb, VMCB_EXIT_INFO2), vmcb_r64(g->vmcb, VMCB_RIP));
+        failures++;
+        return false;
+    }
+    printf("FAIL: %s: no VMMCALL after %u exits\n", g->name, max_exits);
+    failures++;
+    return false;
+}
+
+static void setup_a(enum guest_mode mode)
+{
+    guest_init(&guest_a, "A", mode);
+    guest_a.n = opt_n;
+    guest_a.raise_vec = V_DEV_A;
+    guest_a.expect_vec = V_A;
+    guest_a.phys_of[V_A] = V_DEV_A;
+    guest_a.table[V_DEV_A] = IDTS_ENTRY_DIRECT | V_A;
+    routes[V_DEV_A].g = &guest_a;
+    routes[V_DEV_A].vec = V_A;
+}
+
+static void setup_b(enum guest_mode mode)
+{
+    guest_init(&guest_b, "B", mode);
+    guest_b.n = opt_n;
+    guest_b.raise_vec = V_DEV_B;
+    guest_b.expect_vec = V_B;
+    guest_b.phys_of[V_B] = V_DEV_B;
+    guest_b.table[V_DEV_B] = IDTS_ENTRY_DIRECT | V_B;
+    routes[V_DEV_B].g = &guest_b;
+    routes[V_DEV_B].vec = V_B;
+}
+
+static void shadow_on(struct guest *g)
+{
+    guest_shadow(g, IDTS_VMCB_MAGIC, IDTS_CTL_ENABLE, (u32)g->table);
+}
+
+static bool need_idts(void)
+{
+    if (opt_idts == 0) {
+        printf("FAIL: this test needs idts=1\n");
+        failures++;
+        return false;
+    }
+    return true;
+}
+
+/* 1. A's device vector goes straight to A's handler: no exits. */
+static void test_direct(void)
+{
+    struct guest *a = &guest_a;
+    u32 n = opt_n;
+
+    if (!need_idts()) {
+        return;
+    }
+    setup_a(GM_SELF_IPI);
+    shadow_on(a);
+    printf("direct: %u self-IPIs at 0x%x, table 0x%x -> DIRECT 0x%x, guest A running\n",
+           n, V_DEV_A, V_DEV_A, V_A);
+    run_to_vmmcall(a, true, 10 * n + 10);
+    CHECK(a->count[V_A] == n, "A's handler ran at vector 0x%x %u times (expected %u)",
+          V_A, a->count[V_A], n);
+    CHECK(a->count[V_DEV_A] == 0, "A's vector 0x%x (untranslated) ran %u times (expected 0)",
+          V_DEV_A, a->count[V_DEV_A]);
+    CHECK(a->intr_exits == 0, "INTR exits: %u (expected 0)", a->intr_exits);
+    CHECK(a->exits == 1 && a->vmmcall_exits == 1,
+          "exits in all: %u, VMMCALL %u (expected only the final VMMCALL)",
+          a->exits, a->vmmcall_exits);
+    CHECK(a->eois == n, "A EOIed the LAPIC itself %u times (expected %u)", a->eois, n);
+    CHECK(l1_count[V_DEV_A] == 0 && a->injected == 0,
+          "L1 saw the vector %u times, injected %u (expected 0, 0)",
+          l1_count[V_DEV_A], a->injected);
+    CHECK(!apic_isr(V_DEV_A) && !apic_irr(V_DEV_A), "LAPIC: 0x%x neither in service nor pending",
+          V_DEV_A);
+    print_stats("direct", a, V_A, n);
+}
+
+/* 3. Without shadowing: exit with EXITINFO1 0, L1 takes it, injects. */
+static void test_baseline(void)
+{
+    struct guest *a = &guest_a;
+    u32 n = opt_n;
+
+    setup_a(GM_SELF_IPI);
+    if (opt_magic) {
+        /* With the feature off these are just host-reserved bytes. */
+        shadow_on(a);
+        printf("baseline: VMCB shadowing fields filled in (must be ignored)\n");
+    }
+    printf("baseline: %u self-IPIs at 0x%x, intercepted, L1 injects 0x%x into A\n",
+           n, V_DEV_A, V_A);
+    run_to_vmmcall(a, false, 10 * n + 10);
+    CHECK(a->count[V_A] == n, "A's handler ran at vector 0x%x %u times (expected %u)",
+          V_A, a->count[V_A], n);
+    CHECK(a->intr_exits == n, "INTR exits: %u (expected %u)", a->intr_exits, n);
+    CHECK(l1_count[V_DEV_A] == n, "L1 took vector 0x%x %u times (expected %u)",
+          V_DEV_A, l1_count[V_DEV_A], n);
+    CHECK(a->injected == n, "L1 injected %u (expected %u)", a->injected, n);
+    CHECK(a->eois == 0, "A's own EOIs: %u (expected 0: L1 EOIs)", a->eois);
+    CHECK(a->other_exits == 0 && a->vmmcall_exits == 1, "other exits %u, VMMCALL %u (expected 0, 1)",
+          a->other_exits, a->vmmcall_exits);
+    print_stats("baseline", a, V_A, n);
+}
+
+/* 2. A vector of B's arriving while A runs: exit with its number, L1
+ * remaps it to B's vector and injects it when B runs; the other way
+ * round too; and B's own device goes direct to B. */
+static void test_remap(void)
+{
+    struct guest *a = &guest_a, *b = &guest_b;
+    u32 n = opt_n, bad = 0, a_ran = 0;
+
+    if (!need_idts()) {
+        return;
+    }
+    /* Phase 1: B's device (LAPIC timer, 0x50) fires while A runs. */
+    setup_a(GM_SPIN);
+    setup_b(GM_YIELD);
+    shadow_on(a);
+    shadow_on(b);
+    printf("remap 1: %u timer interrupts at 0x%x (B's, not DIRECT in A's table) while A runs\n",
+           n, V_DEV_B);
+    for (u32 i = 0; i < n && !bad; i++) {
+        u64 info1, code;
+        u32 progress = a->progress;
+        int vec;
+
+        apic_timer_oneshot(V_DEV_B, 20000);
+        code = run_guest(a, &info1);
+        if (code != SVM_EXIT_INTR) {
+            printf("FAIL: A: exit %llx (%s), expected INTR\n", code, exit_name(code));
+            bad++;
+            break;
+        }
+        a_ran += a->progress != progress;
+        vec = handle_acked_intr(a, info1);
+        if (vec != V_DEV_B) {
+            printf("FAIL: A: INTR exit %u: EXITINFO1 %llx, expected %llx\n",
+                   i, info1, IDTS_EXITINFO_ACKED | V_DEV_B);
+            bad++;
+        }
+        if (!run_to_vmmcall(b, true, 4)) {
+            bad++;
+        }
+        if (b->count[V_B] != i + 1) {
+            printf("FAIL: B: %u deliveries at 0x%x after %u injections\n",
+                   b->count[V_B], V_B, i + 1);
+            bad++;
+        }
+    }
+    a->stop = 1;
+    run_to_vmmcall(a, true, 4);
+    CHECK(!bad, "every timer interrupt exited A with ACKED|0x%x and reached B (%u problems)",
+          V_DEV_B, bad);
+    CHECK(a->intr_exits == n, "A: INTR exits %u (expected %u)", a->intr_exits, n);
+    CHECK(a_ran > 0, "A was running when the interrupts came (%u of %u)", a_ran, n);
+    CHECK(b->count[V_B] == n && b->count[V_DEV_B] == 0,
+          "B's handler saw vector 0x%x %u times, 0x%x %u times (expected %u, 0)",
+          V_B, b->count[V_B], V_DEV_B, b->count[V_DEV_B], n);
+    CHECK(b->injected == n && b->intr_exits == 0, "B: injected %u, INTR exits %u (expected %u, 0)",
+          b->injected, b->intr_exits, n);
+    CHECK(b->eois == 0 && l1_count[V_DEV_B] == 0,
+          "B's EOIs %u, L1 IDT deliveries %u (expected 0, 0: acked exit, L1 EOIs)",
+          b->eois, l1_count[V_DEV_B]);
+    print_stats("remap-foreign", b, V_B, n);
+
+    /* Phase 2: B's device while B runs: straight to B. */
+    setup_b(GM_TIMER);
+    shadow_on(b);
+    printf("remap 2: %u timer interrupts at 0x%x while B runs (DIRECT -> 0x%x)\n",
+           n, V_DEV_B, V_B);
+    run_to_vmmcall(b, true, 10 * n + 10);
+    CHECK(b->count[V_B] == n && b->intr_exits == 0 && b->eois == n,
+          "B: %u deliveries at 0x%x, %u INTR exits, %u own EOIs (expected %u, 0, %u)",
+          b->count[V_B], V_B, b->intr_exits, b->eois, n, n);
+    print_stats("remap-own", b, V_B, n);
+
+    /* Phase 3: A's device fires while B runs: remapped to A. */
+    setup_a(GM_YIELD);
+    setup_b(GM_SPIN);
+    shadow_on(a);
+    shadow_on(b);
+    printf("remap 3: %u timer interrupts at 0x%x (A's) while B runs\n", n, V_DEV_A);
+    bad = 0;
+    for (u32 i = 0; i < n && !bad; i++) {
+        u64 info1, code;
+
+        apic_timer_oneshot(V_DEV_A, 20000);
+        code = run_guest(b, &info1);
+        if (code != SVM_EXIT_INTR || handle_acked_intr(b, info1) != V_DEV_A) {
+            printf("FAIL: B: exit %llx (%s) info1 %llx, expected INTR %llx\n",
+                   code, exit_name(code), info1, IDTS_EXITINFO_ACKED | V_DEV_A);
+            bad++;
+            break;
+        }
+        if (!run_to_vmmcall(a, true, 4)) {
+            bad++;
+        }
+    }
+    b->stop = 1;
+    run_to_vmmcall(b, true, 4);
+    CHECK(!bad && b->intr_exits == n, "B: %u INTR exits with ACKED|0x%x (expected %u)",
+          b->intr_exits, V_DEV_A, n);
+    CHECK(a->count[V_A] == n && a->injected == n && a->eois == 0,
+          "A's handler saw 0x%x %u times, injected %u, own EOIs %u (expected %u, %u, 0)",
+          V_A, a->count[V_A], a->injected, a->eois, n, n);
+}
+
+/*
+ * A DIRECT vector arriving while the guest cannot take it (IF=0, or an
+ * interrupt shadow) stays pending, unacknowledged, and is delivered
+ * directly once the guest can: no exit.
+ */
+static void test_masked(void)
+{
+    struct guest *a = &guest_a;
+
+    if (!need_idts()) {
+        return;
+    }
+    setup_a(GM_MASKED);
+    shadow_on(a);
+    printf("masked: A raises 0x%x (DIRECT) with IF=0\n", V_DEV_A);
+    run_to_vmmcall(a, true, 10);
+    CHECK(a->intr_exits == 0, "INTR exits: %u (expected 0: held pending)",
+          a->intr_exits);
+    CHECK(a->count[V_A] == 1 && a->delivered_step == 2,
+          "A's handler ran %u times, at step %u (expected once, after sti: step 2)",
+          a->count[V_A], a->delivered_step);
+    CHECK(a->injected == 0 && a->eois == 1, "L1 injected %u, A's own EOIs %u (expected 0, 1)",
+          a->injected, a->eois);
+
+    /* The same in an interrupt shadow: IF=1 but the VMCB's int_state
+     * says the guest is right after sti; 0x40 is pending at VMRUN. */
+    setup_a(GM_YIELD);
+    shadow_on(a);
+    vmcb_w64(a->vmcb, VMCB_RFLAGS, 0x202);
+    vmcb_w32(a->vmcb, VMCB_INT_STATE, 1);
+    apic_self_ipi(V_DEV_A);
+    printf("masked: 0x%x (DIRECT) pending at VMRUN into an interrupt shadow\n", V_DEV_A);
+    run_to_vmmcall(a, true, 10);
+    CHECK(a->intr_exits == 0 && a->count[V_A] == 1 && a->injected == 0 &&
+          a->eois == 1,
+          "after the shadow: %u exits, %u deliveries, %u injected, %u own EOIs "
+          "(expected 0, 1, 0, 1)",
+          a->intr_exits, a->count[V_A], a->injected, a->eois);
+}
+
+/* A virtual interrupt (V_IRQ) that L1 queued for the guest survives a
+ * direct delivery: both reach the guest, the direct one first. */
+static void test_virq(void)
+{
+    struct guest *a = &guest_a;
+
+    if (!need_idts()) {
+        return;
+    }
+    setup_a(GM_WAIT);
+    a->expect_vec = V_VIRQ;
+    a->n = 1;
+    shadow_on(a);
+    vmcb_w64(a->vmcb, VMCB_RFLAGS, 0x202);
+    vmcb_w32(a->vmcb, VMCB_INT_VECTOR, V_VIRQ);
+    vmcb_w32(a->vmcb, VMCB_INT_CTL, V_INTR_MASKING | (1u << 8) | (1u << 20));
+    apic_self_ipi(V_DEV_A);     /* pending at VMRUN (L1 has IF=0) */
+    printf("virq: V_IRQ 0x%x queued by L1 and 0x%x (DIRECT -> 0x%x) pending at VMRUN\n",
+           V_VIRQ, V_DEV_A, V_A);
+    run_to_vmmcall(a, true, 10);
+    CHECK(a->count[V_A] == 1 && a->intr_exits == 0,
+          "direct: %u deliveries at 0x%x, %u INTR exits (expected 1, 0)",
+          a->count[V_A], V_A, a->intr_exits);
+    CHECK(a->count[V_VIRQ] == 1, "virtual interrupt: %u deliveries at 0x%x (expected 1)",
+          a->count[V_VIRQ], V_VIRQ);
+    CHECK(!(vmcb_r32(a->vmcb, VMCB_INT_CTL) & (1u << 8)),
+          "V_IRQ consumed (int_ctl %x)", vmcb_r32(a->vmcb, VMCB_INT_CTL));
+}
+
+/* The table is read at VMRUN: rewriting it while the guest runs (here
+ * the guest itself does, as it shares L1's memory) changes nothing until
+ * the next VMRUN, which then validates the new contents. */
+static void test_snapshot(void)
+{
+    struct guest *a = &guest_a;
+    u32 n = opt_n;
+    u64 info1, code;
+
+    if (!need_idts()) {
+        return;
+    }
+    setup_a(GM_SELF_IPI);
+    a->scribble = IDTS_ENTRY_RESERVED | V_A;
+    shadow_on(a);
+    printf("snapshot: A spoils its table entry 0x%x, then raises it %u times\n", V_DEV_A, n);
+    run_to_vmmcall(a, true, 10 * n + 10);
+    CHECK(a->table[V_DEV_A] == a->scribble, "the table in memory now holds %x", a->table[V_DEV_A]);
+    CHECK(a->count[V_A] == n && a->intr_exits == 0,
+          "still delivered direct: %u deliveries, %u INTR exits (expected %u, 0)",
+          a->count[V_A], a->intr_exits, n);
+    code = run_guest(a, &info1);
+    CHECK(code == SVM_EXIT_ERR && info1 == (IDTS_ERR | IDTS_ERR_ENTRY),
+          "next VMRUN validates it: exit %llx info1 %llx (expected ERR, %llx)",
+          code, info1, IDTS_ERR | IDTS_ERR_ENTRY);
+
+    setup_a(GM_SELF_IPI);
+    shadow_on(a);
+    a->scribble = 0;
+    a->table[V_DEV_A] = 0;      /* no longer DIRECT: each one exits */
+    a->n = 10;
+    printf("snapshot: entry 0x%x cleared before VMRUN\n", V_DEV_A);
+    run_to_vmmcall(a, true, 100);
+    CHECK(a->count[V_A] == 10 && a->intr_exits == 10 && a->injected == 10,
+          "%u deliveries, %u acked INTR exits, %u injected (expected 10, 10, 10)",
+          a->count[V_A], a->intr_exits, a->injected);
+}
+
+/* Shadowing state survives migration in the middle of a VMRUN: guest A
+ * raises interrupts until an NMI (QMP inject-nmi, sent by the host after
+ * the migration) stops it; all of them must have gone direct. */
+static void test_migrate(void)
+{
+    struct guest *a = &guest_a;
+
+    if (!need_idts()) {
+        return;
+    }
+    setup_a(GM_UNTIL_NMI);
+    shadow_on(a);
+    printf("IDTS-MIGRATE-READY: A raises 0x%x until an NMI comes\n", V_DEV_A);
+    run_to_vmmcall(a, true, 100);
+    CHECK(a->raised > 0 && a->count[V_A] == a->raised,
+          "A's handler ran %u times for %u interrupts raised", a->count[V_A], a->raised);
+    CHECK(a->intr_exits == 0, "INTR exits: %u (expected 0)", a->intr_exits);
+    CHECK(a->count[2] == 1, "the NMI reached A's IDT (%u)", a->count[2]);
+    print_stats("migrate", a, V_A, a->raised);
+}
+
+struct bad_case {
+    const char *what;
+    u32 magic, ctl;
+    u64 table;          /* 0: A's good table */
+    u32 entry, value;   /* entry to spoil (value != 0) */
+    u64 err;            /* expected EXITINFO1; 0: the VMCB fields are ignored */
+};
+
+static bool stack_clean(struct guest *g)
+{
+    for (int i = 1; i <= 16; i++) {
+        if (((u32 *)(g->stack + sizeof(g->stack)))[-i]) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* 4. Hostile controls and tables: VMRUN fails with a defined exit. */
+static void test_bad_table(void)
+{
+    struct guest *a = &guest_a;
+    const struct bad_case cases[] = {
+        { "table not 4 KiB aligned", IDTS_VMCB_MAGIC, IDTS_CTL_ENABLE, 1, 0, 0,
+          IDTS_ERR | IDTS_ERR_ALIGN },
+        { "table at 0xf0000000 (beyond RAM)", IDTS_VMCB_MAGIC, IDTS_CTL_ENABLE,
+          0xf0000000u, 0, 0, IDTS_ERR | IDTS_ERR_NOT_RAM },
+        { "table on the LAPIC page 0xfee00000", IDTS_VMCB_MAGIC, IDTS_CTL_ENABLE,
+          0xfee00000u, 0, 0, IDTS_ERR | IDTS_ERR_NOT_RAM },
+        { "table just past the end of RAM", IDTS_VMCB_MAGIC, IDTS_CTL_ENABLE,
+          ram_end, 0, 0, IDTS_ERR | IDTS_ERR_NOT_RAM },
+        { "table at 64 GiB", IDTS_VMCB_MAGIC, IDTS_CTL_ENABLE,
+          0x1000000000ull, 0, 0, IDTS_ERR | IDTS_ERR_NOT_RAM },
+        { "table at 2^63", IDTS_VMCB_MAGIC, IDTS_CTL_ENABLE,
+          0x8000000000000000ull, 0, 0, IDTS_ERR | IDTS_ERR_NOT_RAM },
+        { "DIRECT entry with reserved bits", IDTS_VMCB_MAGIC, IDTS_CTL_ENABLE, 0,
+          V_DEV_A, IDTS_ENTRY_DIRECT | 0x100 | V_A, IDTS_ERR | IDTS_ERR_ENTRY },
+        { "non-DIRECT entry with reserved bits", IDTS_VMCB_MAGIC, IDTS_CTL_ENABLE, 0,
+          0xff, 0x40000000u, IDTS_ERR | IDTS_ERR_ENTRY },
+        { "unknown CTL bit", IDTS_VMCB_MAGIC, IDTS_CTL_ENABLE | 0x80000000u, 0, 0, 0,
+          IDTS_ERR | IDTS_ERR_CTL },
+        /* Not enabled: no validation, classic behaviour. */
+        { "no magic: CTL and table are ignored", 0x12345678u, 0xffffffffu,
+          0xf0000000u, 0, 0, 0 },
+        { "magic without ENABLE: table ignored", IDTS_VMCB_MAGIC, 0,
+          0xf0000000u, 0, 0, 0 },
+    };
+
+    if (!need_idts()) {
+        return;
+    }
+    for (u32 i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const struct bad_case *c = &cases[i];
+        u64 table, info1, code;
+
+        setup_a(GM_SELF_IPI);
+        a->n = 1;
+        table = c->table ? c->table : (u32)a->table;
+        if (c->table == 1) {
+            table = (u32)a->table + 64;
+            memcpy((u8 *)a->table + 64, a->table, 64 * 4);
+        }
+        if (c->value) {
+            a->table[c->entry] = c->value;
+        }
+        guest_shadow(a, c->magic, c->ctl, table);
+        /* An event to inject, so that a guest entered anyway would
+         * show it on its stack. */
+        if (c->err) {
+            vmcb_w64(a->vmcb, VMCB_RFLAGS, 0x202);
+            queue_injection(a, V_A);
+        }
+        memset(a->stack + sizeof(a->stack) - 64, 0, 64);
+        printf("bad-table: %s (magic %x ctl %x table %llx)\n", c->what, c->magic, c->ctl, table);
+        if (c->err) {
+            code = run_guest(a, &info1);
+            CHECK(code == SVM_EXIT_ERR && info1 == c->err,
+                  "VMRUN failed: exit %llx info1 %llx (expected %llx, %llx)",
+                  code, info1, SVM_EXIT_ERR, c->err);
+            CHECK(a->count[V_A] == 0 && !a->t_raise && stack_clean(a),
+                  "the guest did not run: %u deliveries, stack %s",
+                  a->count[V_A], stack_clean(a) ? "untouched" : "written");
+        } else {
+            bool ok = run_to_vmmcall(a, false, 10);
+            CHECK(ok && a->count[V_A] == 1 && a->intr_exits == 1 && a->err_exits == 0,
+                  "classic path: %u delivery, %u INTR exit (EXITINFO1 0), %u ERR (expected 1, 1, 0)",
+                  a->count[V_A], a->intr_exits, a->err_exits);
+        }
+        /* The CPU is fine: a good VMRUN right after. */
+        setup_a(GM_SELF_IPI);
+        a->n = 1;
+        shadow_on(a);
+        run_to_vmmcall(a, true, 10);
+        CHECK(a->count[V_A] == 1 && a->intr_exits == 0,
+              "then a good VMRUN: %u direct delivery, %u INTR exits (expected 1, 0)",
+              a->count[V_A], a->intr_exits);
+    }
+}
+
+/* 5. NMI, exceptions and software interrupts keep their architectural
+ * behaviour with shadowing on, even when the table names their vectors. */
+static void test_nmi(void)
+{
+    struct guest *a = &guest_a;
+    u32 ud_exits = 0, nmi_exits = 0, nmi_exit_step = 0, other = 0;
+    bool done = false;
+
+    if (!need_idts()) {
+        return;
+    }
+    setup_a(GM_ARCH);
+    a->table[0] = IDTS_ENTRY_DIRECT | V_A;
+    a->table[2] = IDTS_ENTRY_DIRECT | V_A;
+    a->table[6] = IDTS_ENTRY_DIRECT | V_A;
+    a->table[0x80] = IDTS_ENTRY_DIRECT | V_A;
+    shadow_on(a);
+    vmcb_w32(a->vmcb, VMCB_INTERCEPT_EXC, 1u << 6);     /* #UD */
+    printf("nmi: table entries 0, 2, 6, 0x80, 0x%x all DIRECT -> 0x%x\n", V_DEV_A, V_A);
+    for (int i = 0; i < 20 && !done; i++) {
+        u64 info1, code = run_guest(a, &info1);
+        u64 icpt = vmcb_r64(a->vmcb, VMCB_INTERCEPT);
+
+        switch (code) {
+        case SVM_EXIT_EXCP_BASE + 6:
+            ud_exits++;
+            advance_rip(a, 2);
+            break;
+        case SVM_EXIT_NMI:
+            nmi_exits++;
+            nmi_exit_step = a->step;
+            break;
+        case SVM_EXIT_INTR:
+            handle_acked_intr(a, info1);
+            break;
+        case SVM_EXIT_VMMCALL:
+            advance_rip(a, 3);
+            if (a->step == 4) {
+                vmcb_w64(a->vmcb, VMCB_INTERCEPT, icpt | INTERCEPT_BIT(SVM_EXIT_NMI));
+            } else if (a->step == 5) {
+                vmcb_w64(a->vmcb, VMCB_INTERCEPT, icpt & ~INTERCEPT_BIT(SVM_EXIT_NMI));
+            } else {
+                done = true;
+            }
+            break;
+        default:
+            printf("FAIL: A: unexpected exit %llx (%s) info1 %llx rip %llx step %u\n",
+                   code, exit_name(code), info1, vmcb_r64(a->vmcb, VMCB_RIP), a->step);
+            other++;
+            done = true;
+        }
+    }
+    CHECK(done && !other && a->step == 6, "guest A completed every step (at step %u)", a->step);
+    CHECK(a->count[0x80] == 1, "int $0x80 went through A's IDT at 0x80 (%u)", a->count[0x80]);
+    CHECK(a->count[0] == 1, "#DE went through A's IDT at vector 0 (%u)", a->count[0]);
+    CHECK(ud_exits == 1 && a->count[6] == 0, "#UD was intercepted: %u exits, %u in A's IDT (expected 1, 0)",
+          ud_exits, a->count[6]);
+    CHECK(a->count[2] == 1, "NMI without intercept went through A's IDT at vector 2 (%u)", a->count[2]);
+    CHECK(nmi_exits == 1 && nmi_exit_step == 5, "NMI with intercept: %u NMI exits at step %u (expected 1, 5)",
+          nmi_exits, nmi_exit_step);
+    CHECK(l1_count[2] == 1, "the intercepted NMI was then taken by L1 (%u)", l1_count[2]);
+    CHECK(a->count[V_A] == 1 && a->intr_exits == 0,
+          "only the device went to 0x%x: %u deliveries, %u INTR exits (expected 1, 0)",
+          V_A, a->count[V_A], a->intr_exits);
+}
+
+static void test_cpuid(void)
+{
+    /* The check is kmain's idts= option. */
+}
+
+static const struct {
+    const char *name;
+    void (*fn)(void);
+} tests[] = {
+    { "direct", test_direct },
+    { "remap", test_remap },
+    { "masked", test_masked },
+    { "virq", test_virq },
+    { "snapshot", test_snapshot },
+    { "migrate", test_migrate },
+    { "baseline", test_baseline },
+    { "bad-table", test_bad_table },
+    { "nmi", test_nmi },
+    { "cpuid", test_cpuid },
+};
+
+static const char *next_word(const char *s, char *buf, u32 size)
+{
+    u32 n = 0;
+
+    while (*s == ' ') {
+        s++;
+    }
+    while (*s && *s != ' ') {
+        if (n + 1 < size) {
+            buf[n++] = *s;
+        }
+        s++;
+    }
+    buf[n] = 0;
+    return s;
+}
+
+static u32 parse_u32(const char *s)
+{
+    u32 v = 0;
+    while (*s >= '0' && *s <= '9') {
+        v = v * 10 + (*s++ - '0');
+    }
+    return v;
+}
+
+void kmain(u32 magic, u32 *mbi);
+
+void kmain(u32 magic, u32 *mbi)
+{
+    const char *cmdline = "", *p;
+    char test[32], word[32];
+    struct dtr d;
+    bool idts;
+
+    serial_init();
+    puts("\nirqhint SVM test kernel\n");
+    if (magic != 0x2badb002) {
+        printf("IDTS-RESULT: FAIL not booted by a multiboot loader (eax %x)\n", magic);
+        exit_qemu(0x11);
+    }
+    if (mbi[0] & (1u << 2)) {
+        cmdline = (const char *)mbi[4];
+    }
+    if (mbi[0] & 1) {
+        /* mem_upper stops below the BIOS's tables at the top of RAM;
+         * QEMU's RAM sizes are whole MiB. */
+        ram_end = (((u64)mbi[2] + 1024) * 1024 + 0xfffff) & ~0xfffffull;
+    }
+    /* QEMU passes "<kernel file> <-append>". */
+    p = next_word(cmdline, word, sizeof(word));
+    p = next_word(p, test, sizeof(test));
+    while (*p) {
+        p = next_word(p, word, sizeof(word));
+        if (!strncmp(word, "n=", 2)) {
+            opt_n = parse_u32(word + 2);
+        } else if (!strcmp(word, "idts=0")) {
+            opt_idts = 0;
+        } else if (!strcmp(word, "idts=1")) {
+            opt_idts = 1;
+        } else if (!strcmp(word, "magic")) {
+            opt_magic = true;
+        } else if (!strcmp(word, "halt")) {
+            opt_halt = true;
+        }
+    }
+    printf("test %s, n=%u, RAM ends at %x\n", test, opt_n, (u32)ram_end);
+
+    idt_fill(l1_idt);
+    d.limit = sizeof(l1_idt) - 1;
+    d.base = (u32)l1_idt;
+    lidt(&d);
+    apic_init();
+    svm_enable();
+    reset_world();
+
+    idts = idts_cpuid();
+    if (opt_idts >= 0) {
+        CHECK(idts == opt_idts, "CPUID 0x40000001 EAX bit 0 is %u (expected %u)", idts, opt_idts);
+    }
+    if (opt_idts == 1 && !idts) {
+        printf("IDTS-RESULT: FAIL IDT shadowing not advertised in CPUID\n");
+        exit_qemu(0x11);
+    }
+
+    for (u32 i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+        if (!strcmp(test, tests[i].name)) {
+            tests[i].fn();
+            if (failures) {
+                printf("IDTS-RESULT: FAIL %s: %u checks failed\n", test, failures);
+                exit_qemu(0x11);
+            }
+            printf("IDTS-RESULT: PASS %s\n", test);
+            if (opt_halt) {
+                for (;;) {
+                    asm volatile("cli; hlt");
+                }
+            }
+            exit_qemu(0x10);
+        }
+    }
+    printf("IDTS-RESULT: FAIL unknown test \"%s\"\n", test);
+    exit_qemu(0x11);
+}

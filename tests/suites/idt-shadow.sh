@@ -1,0 +1,143 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
+#
+# IDT shadowing (nested SVM under TCG): bare-metal L1 test kernels.
+# Sourced by scripts/run-tests.sh (which defines result, $BUILD, $ROOT,
+# $LOGDIR).
+#
+# tests/guest/svm/ builds one multiboot kernel with the host gcc; each test
+# is one QEMU boot (-kernel, -append "<test> [options]") in which the
+# kernel is an L1 hypervisor running two L2 guests (VMCBs A and B) and
+# checks, from the exits it sees and the deliveries the guests count,
+# what the CPU did.  The kernel ends with "IDTS-RESULT: PASS|FAIL" on
+# COM1 and leaves through isa-debug-exit (status 33 on pass, 35 on fail).
+# The refusals (KVM, no SVM, other accelerators) are QEMU start-ups only.
+# Logs: $LOGDIR/idt-shadow/.
+
+idts_suite() {
+    local dir=$LOGDIR/idt-shadow
+    local qemu=$BUILD/qemu-system-x86_64
+    local kernel=$dir/build/svm-tests.elf
+    local fw=$BUILD/qemu-bundle/usr/local/share/qemu
+    local on="qemu64,svm=on,idt-shadow=on" off="qemu64,svm=on"
+    local -a boots=(
+        # name @ -cpu @ -append
+        "CPUID 0x40000001 advertises IDT shadowing with idt-shadow=on@$on@cpuid idts=1"
+        "CPUID 0x40000001 does not advertise it by default@$off@cpuid idts=0"
+        "direct: device vector straight to guest A's handler, 0 exits@$on@direct idts=1"
+        "remap: guest B's vector exits A acked (EXITINFO1 = ACKED | vector), remapped and injected into B@$on@remap idts=1"
+        "masked: a DIRECT vector with IF=0 or in an interrupt shadow is held and delivered directly, no exit@$on@masked idts=1"
+        "virq: a virtual interrupt (V_IRQ) queued by L1 survives a direct delivery@$on@virq idts=1"
+        "snapshot: the table is read at VMRUN; later writes count from the next VMRUN@$on@snapshot idts=1"
+        "baseline: intercept-and-inject without the feature@$off@baseline idts=0"
+        "baseline: feature on, VMCB not enabled: classic exits (EXITINFO1 0)@$on@baseline idts=1"
+        "baseline: feature off, VMCB shadowing fields filled in are ignored@$off@baseline magic idts=0"
+        "bad-table: bad tables/controls fail VMRUN with SVM_EXIT_ERR, IDTS_ERR | reason; then a good VMRUN@$on@bad-table idts=1"
+        "nmi: NMI, exceptions and INT n keep their architectural behaviour@$on@nmi idts=1"
+    )
+    local b name cpu args log rc line n=0
+
+    rm -rf "$dir"
+    mkdir -p "$dir"
+
+    if ! make -C "$ROOT/tests/guest/svm" O="$dir/build" >"$dir/build.log" 2>&1 ||
+       [ ! -f "$kernel" ]; then
+        for b in "${boots[@]}"; do
+            result "idt-shadow: ${b%%@*}" fail "could not build the test kernel" "$dir/build.log"
+        done
+    else
+        for b in "${boots[@]}"; do
+            IFS='@' read -r name cpu args <<<"$b"
+            n=$((n + 1))
+            log=$dir/$(printf '%02d' "$n")-${args%% *}.log
+            timeout -k 5 60 "$qemu" -machine pc -accel tcg -cpu "$cpu" -m 64 \
+                -display none -nodefaults -monitor none -no-reboot \
+                -L "$fw" -kernel "$kernel" -append "$args" \
+                -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+                -serial "file:$log.serial" >"$log.qemu" 2>&1
+            rc=$?
+            {
+                echo "# -cpu $cpu -append \"$args\": exit status $rc"
+                tr -d '\r' <"$log.serial" 2>/dev/null
+                if [ -s "$log.qemu" ]; then
+                    echo "--- QEMU stderr"
+                    cat "$log.qemu"
+                fi
+            } >"$log"
+            rm -f "$log.serial" "$log.qemu"
+            line=$(grep -m1 '^IDTS-RESULT:' "$log")
+            if [ $rc -eq 33 ] && [ "${line#IDTS-RESULT: PASS}" != "$line" ]; then
+                result "idt-shadow: $name" pass
+            elif [ -n "$line" ]; then
+                result "idt-shadow: $name" fail "${line#IDTS-RESULT: } (status $rc; log $log)" "$log"
+            else
+                result "idt-shadow: $name" fail "the kernel did not report (status $rc; log $log)" "$log"
+            fi
+        done
+    fi
+
+    # QEMU's side of it: counters over QMP and HMP, migration mid-VMRUN.
+    local -a mons=(
+        "counters: query-idt-shadow / info idt-shadow after direct (100 direct, 0 exits)@counters direct 100 0 0"
+        "counters: after remap (100 direct, 200 vectored exits)@counters remap 100 200 0"
+        "counters: after bad-table (9 bad tables)@counters bad-table - - 9"
+        "migration in the middle of a VMRUN keeps shadowing (state, table, counters)@migrate"
+    )
+    local m what
+    for m in "${mons[@]}"; do
+        name=${m%%@*}
+        what=${m#*@}
+        log=$dir/monitor-$(echo "$what" | tr ' ' '-').log
+        if [ ! -f "$kernel" ]; then
+            result "idt-shadow: $name" fail "could not build the test kernel" "$dir/build.log"
+            continue
+        fi
+        # shellcheck disable=SC2086
+        timeout -k 10 180 /usr/bin/python3 "$ROOT/tests/guest/svm/monitor-check.py" \
+            --qemu "$qemu" --kernel "$kernel" --fw "$fw" --dir "$dir/monitor" \
+            $what >"$log" 2>&1
+        rc=$?
+        if [ $rc -eq 0 ]; then
+            result "idt-shadow: $name" pass
+        else
+            for f in "$dir"/monitor/*.stderr; do
+                [ -s "$f" ] && { echo "--- $(basename "$f")"; cat "$f"; } >>"$log"
+            done
+            result "idt-shadow: $name" fail "$(grep -m1 '^FAILED' "$log" || echo "status $rc") (log $log)" "$log"
+        fi
+        rm -f "$dir"/monitor/*.stderr
+    done
+
+    # Refusals at start-up: exit status 1 and a message that says why.
+    idts_refused "refused without SVM (-cpu qemu64,svm=off)" \
+        "needs svm=on" -accel tcg -cpu qemu64,svm=off,idt-shadow=on
+    idts_refused "refused under a non-TCG accelerator (qtest), naming posted interrupts / AVIC" \
+        "posted interrupts.*AVIC" -accel qtest -cpu qemu64,svm=on,idt-shadow=on
+    if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+        idts_refused "refused under KVM, naming posted interrupts / AVIC" \
+            "posted interrupts.*AVIC" -accel kvm -cpu host,idt-shadow=on
+    else
+        result "idt-shadow: refused under KVM, naming posted interrupts / AVIC" skip \
+            "no usable /dev/kvm on this machine: KVM refusal not exercised"
+    fi
+}
+
+# idts_refused NAME REGEX QEMU-ARGS...: QEMU must exit 1 at start-up with
+# a message matching REGEX.
+idts_refused() {
+    local name=$1 re=$2 log
+    shift 2
+    log=$LOGDIR/idt-shadow/refused-$(echo "$name" | tr -c 'a-zA-Z0-9\n' '-' | cut -c1-40).log
+    timeout -k 5 30 "$BUILD/qemu-system-x86_64" -machine pc "$@" -display none \
+        -nodefaults -monitor none -L "$BUILD/qemu-bundle/usr/local/share/qemu" \
+        >"$log" 2>&1 </dev/null
+    local rc=$?
+    echo "# $*: exit status $rc" >>"$log"
+    if [ $rc -eq 1 ] && grep -Eqi "$re" "$log"; then
+        result "idt-shadow: $name" pass
+    else
+        result "idt-shadow: $name" fail "expected exit status 1 and /$re/, got status $rc" "$log"
+    fi
+}
+
+idts_suite
