@@ -10,7 +10,8 @@ fills a list register and raises the interface's doorbell MSI.  Then:
 
 - x-gim-bench posts COUNT messages through GIM and COUNT plain MSIs,
   alternating rounds in one process, best round of each (goal: ratio
-  <= 1.5);
+  <= 1.5), once with the interface's doorbell rung on every post (a vCPU
+  that acks at once) and once with it left pending (not rung again);
 - x-gim-stress posts 10^7 messages with random routing, checking after
   every post that nothing accepted was lost (goal: 0 lost).
 """
@@ -68,18 +69,20 @@ def main():
     vm = Qemu(binary, ["-m", "64", "-device", "gim,addr=04.0"])
     try:
         setup(vm)
-        ratios = []
-        for run in range(3):
-            r = vm.cmd("x-gim-bench", irq=0, count=count)
-            ratio = r["gim-ns"] / r["msi-ns"]
-            ratios.append(ratio)
-            print(f"run {run}: plain MSI {r['msi-ns']:.1f} ns, through GIM "
-                  f"{r['gim-ns']:.1f} ns, ratio {ratio:.3f} "
-                  f"(best of 5 rounds x {count})")
-        ratios.sort()
-        median = ratios[1]
-        print(f"gim-post: GIM/MSI ratio {median:.3f} "
-              f"({'meets' if median <= 1.5 else 'MISSES'} the <= 1.5 goal)")
+        for ring, what in ((True, "doorbell rung on every post (vCPU acks "
+                                  "at once)"),
+                           (False, "doorbell pending, not rung again "
+                                   "(posted-interrupt ON bit)")):
+            ratios = []
+            for run in range(3):
+                r = vm.cmd("x-gim-bench", irq=0, count=count, ring=ring)
+                ratios.append(r["gim-ns"] / r["msi-ns"])
+                print(f"  run {run}: plain MSI {r['msi-ns']:.1f} ns, through "
+                      f"GIM {r['gim-ns']:.1f} ns, ratio {ratios[-1]:.3f}")
+            median = sorted(ratios)[1]
+            print(f"gim-post, {what}: GIM/MSI ratio {median:.3f} "
+                  f"({'meets' if median <= 1.5 else 'MISSES'} the <= 1.5 "
+                  f"goal)")
 
         s = vm.cmd("x-gim-stress", count=10000000, seed=42)
         print(f"gim-stress: {s['inputs']} posts with random routing: "

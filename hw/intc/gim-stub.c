@@ -15,7 +15,7 @@ GimInfo *qmp_query_gim(const char *qdev, Error **errp)
 }
 
 GimBenchResult *qmp_x_gim_bench(const char *qdev, int64_t irq, int64_t count,
-                                Error **errp)
+                                bool has_ring, bool ring, Error **errp)
 {
     error_setg(errp, "gim support is not compiled into this binary");
     return NULL;

@@ -234,9 +234,16 @@ static void gim_output(GIMState *s, unsigned guest, unsigned dest,
         GIMIface *iface = &s->ifaces[i];
 
         gim_lr_add(s, iface, vector);
-        iface->status |= GIM_IFACE_STATUS_DOORBELL;
         s->cnt_delivered++;
-        gim_notify(s, i);
+        /*
+         * Like the ON bit of a posted-interrupt descriptor: the doorbell
+         * rings when DOORBELL goes from clear to set; until the vCPU acks,
+         * further deliveries only add list registers.
+         */
+        if (!(iface->status & GIM_IFACE_STATUS_DOORBELL)) {
+            iface->status |= GIM_IFACE_STATUS_DOORBELL;
+            gim_notify(s, i);
+        }
     } else {
         gim_log(s, guest, dest, vector);
     }
@@ -362,7 +369,7 @@ static void gim_iface_run(GIMState *s, unsigned i, uint32_t running)
         }
     }
     trace_gim_schedule(s, i, guest, dest, iface->nr_lrs);
-    if (iface->nr_lrs) {
+    if (iface->nr_lrs && !(iface->status & GIM_IFACE_STATUS_DOORBELL)) {
         iface->status |= GIM_IFACE_STATUS_DOORBELL;
         gim_notify(s, i);
     }
@@ -463,13 +470,12 @@ static uint64_t gim_regs_read(void *opaque, hwaddr addr, unsigned size)
     if (addr >= GIM_REG_ROUTE_BASE) {
         unsigned irq = (addr - GIM_REG_ROUTE_BASE) / GIM_ROUTE_SIZE;
         GIMRoute *r = &s->routes[irq];
-        static const size_t off[] = {
-            offsetof(GIMRoute, ctrl), offsetof(GIMRoute, target),
-            offsetof(GIMRoute, vector), offsetof(GIMRoute, dest_mask),
+        const uint32_t fields[] = {
+            r->ctrl, r->target, r->vector, r->dest_mask,
         };
 
         if (irq < s->nr_irqs) {
-            val = *(uint32_t *)((uint8_t *)r + off[(addr % GIM_ROUTE_SIZE) / 4]);
+            val = fields[(addr % GIM_ROUTE_SIZE) / 4];
         }
     } else if (addr >= GIM_REG_IFACE_BASE) {
         unsigned i = (addr - GIM_REG_IFACE_BASE) / GIM_IFACE_STRIDE;
@@ -962,7 +968,7 @@ GimInfo *qmp_query_gim(const char *qdev, Error **errp)
  * side by side, @count plain MSIs to the LAPIC.
  */
 GimBenchResult *qmp_x_gim_bench(const char *qdev, int64_t irq, int64_t count,
-                                Error **errp)
+                                bool has_ring, bool ring, Error **errp)
 {
     GIMState *s = gim_lookup(qdev, errp);
     AddressSpace *as;
@@ -987,6 +993,11 @@ GimBenchResult *qmp_x_gim_bench(const char *qdev, int64_t irq, int64_t count,
 
         for (int64_t i = 0; i < count; i++) {
             if (through_gim) {
+                if (ring) {
+                    for (unsigned k = 0; k < s->nr_ifaces; k++) {
+                        s->ifaces[k].status &= ~GIM_IFACE_STATUS_DOORBELL;
+                    }
+                }
                 gim_post(s, irq);
             } else {
                 /* A fixed, edge MSI to APIC 0, vector 0x40. */

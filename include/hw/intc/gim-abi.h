@@ -73,7 +73,8 @@
  */
 #define GIM_REG_ROUTE_BASE          0x1000
 #define GIM_ROUTE_SIZE              16
-#define GIM_REG_ROUTE(irq)          (GIM_REG_ROUTE_BASE + (irq) * GIM_ROUTE_SIZE)
+#define GIM_REG_ROUTE(irq) \
+    (GIM_REG_ROUTE_BASE + (irq) * GIM_ROUTE_SIZE)
 #define GIM_MAX_IRQS                256
 #define GIM_ROUTE_CTRL              0x0     /* function, see GIM_FN_* */
 #define GIM_ROUTE_TARGET            0x4     /* guest [15:0], dest [23:16] */
@@ -82,12 +83,13 @@
 
 #define GIM_FN_DROP                 0   /* discard the input */
 #define GIM_FN_DELIVER              1   /* (guest, dest, vector) */
-#define GIM_FN_REMAP                2   /* (guest, dest, vector + source vector) */
+#define GIM_FN_REMAP                2   /* vector += source vector */
 #define GIM_FN_MULTICAST            3   /* (guest, each dest in mask, vector) */
 #define GIM_FN_COALESCE             4   /* DELIVER, unless already pending */
 #define GIM_FN_MAX                  4
 
-#define GIM_TARGET(guest, dest)     (((guest) & 0xffff) | (((dest) & 0xff) << 16))
+#define GIM_TARGET(guest, dest) \
+    (((guest) & 0xffff) | (((dest) & 0xff) << 16))
 #define GIM_TARGET_GUEST(t)         ((t) & 0xffff)
 #define GIM_TARGET_DEST(t)          (((t) >> 16) & 0xff)
 
@@ -98,7 +100,8 @@
  */
 #define GIM_REG_IFACE_BASE          0x400
 #define GIM_IFACE_STRIDE            0x40
-#define GIM_REG_IFACE(i)            (GIM_REG_IFACE_BASE + (i) * GIM_IFACE_STRIDE)
+#define GIM_REG_IFACE(i) \
+    (GIM_REG_IFACE_BASE + (i) * GIM_IFACE_STRIDE)
 #define GIM_MAX_IFACES              16
 #define GIM_NR_LRS                  8
 #define GIM_IFACE_RUNNING           0x00    /* RW: guest [15:0] dest [23:16] */
@@ -106,7 +109,11 @@
 #define GIM_IFACE_LR_COUNT          0x04    /* RO: valid list registers */
 #define GIM_IFACE_STATUS            0x08    /* RO, write 1 to clear */
 #define GIM_IFACE_STATUS_LR_OVERFLOW (1u << 0) /* pending vectors did not fit */
-#define GIM_IFACE_STATUS_DOORBELL   (1u << 1)  /* doorbell raised, not acked */
+/*
+ * Doorbell raised, not acked.  The doorbell MSI-X rings only when this
+ * bit goes from clear to set (like a posted-interrupt ON bit).
+ */
+#define GIM_IFACE_STATUS_DOORBELL   (1u << 1)
 #define GIM_IFACE_ACK               0x0c    /* WO: empty the list registers */
 #define GIM_IFACE_LR(n)             (0x10 + (n) * 4)  /* RO */
 #define GIM_LR_VALID                (1u << 31)
