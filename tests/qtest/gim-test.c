@@ -21,6 +21,7 @@
 #include "libqos/qgraph.h"
 #include "libqos/pci-pc.h"
 #include "libqos/gim.h"
+#include "libqos/qemu-cmdline.h"
 #include "hw/intc/gim-abi.h"
 #include "standard-headers/linux/pci_regs.h"
 
@@ -1655,20 +1656,6 @@ static void gim_off(QGim *gim, QPCIBus *bus)
     qpci_free_pc(bus);
 }
 
-static int run_qemu(const char *args, char **out)
-{
-    g_autofree char *cmd = g_strdup_printf(
-        "timeout 20 %s -machine pc -accel qtest -display none -nodefaults "
-        "-S -qmp null %s", g_getenv("QTEST_QEMU_BINARY"), args);
-    g_autoptr(GError) err = NULL;
-    g_autofree char *so = NULL, *se = NULL;
-    int status;
-
-    g_assert(g_spawn_command_line_sync(cmd, &so, &se, &status, &err));
-    *out = g_strconcat(so, se, NULL);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 static void test_properties(void)
 {
     QTestState *qts;
@@ -1741,7 +1728,7 @@ static void test_bad_properties(void)
     for (int i = 0; i < ARRAY_SIZE(bad); i++) {
         g_autofree char *args = g_strdup_printf("-device gim,%s", bad[i]);
         g_autofree char *out = NULL;
-        int rc = run_qemu(args, &out);
+        int rc = qos_run_qemu_cmdline(args, &out);
 
         g_test_message("%s: rc %d: %s", bad[i], rc, out);
         g_assert_cmpint(rc, ==, 1);
@@ -1758,7 +1745,7 @@ static void test_help(void)
         g_test_skip("no gim device in this QEMU");
         return;
     }
-    g_assert_cmpint(run_qemu("-device gim,help", &out), ==, 0);
+    g_assert_cmpint(qos_run_qemu_cmdline("-device gim,help", &out), ==, 0);
     g_assert_nonnull(strstr(out, "irqs=<uint32>"));
     g_assert_nonnull(strstr(out, "interfaces=<uint32>"));
 }

@@ -18,6 +18,7 @@
 #include "libqos/qgraph.h"
 #include "libqos/pci-pc.h"
 #include "libqos/virtio-irqhint.h"
+#include "libqos/qemu-cmdline.h"
 #include "standard-headers/linux/pci_regs.h"
 #include "standard-headers/linux/virtio_config.h"
 #include "standard-headers/linux/virtio_irqhint.h"
@@ -483,24 +484,11 @@ static void test_inject(void *obj, void *data, QGuestAllocator *alloc)
 
 /* Command-line behaviour, run as separate QEMU processes */
 
-static int run_qemu(const char *args, char **out)
-{
-    g_autofree char *cmd = g_strdup_printf(
-        "%s -machine pc -accel qtest -display none -nodefaults -S "
-        "-qmp null %s", g_getenv("QTEST_QEMU_BINARY"), args);
-    g_autoptr(GError) err = NULL;
-    g_autofree char *so = NULL, *se = NULL;
-    int status;
-
-    g_assert(g_spawn_command_line_sync(cmd, &so, &se, &status, &err));
-    *out = g_strconcat(so, se, NULL);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 static void test_twice(void)
 {
     g_autofree char *out = NULL;
-    int rc = run_qemu("-device irqhint -device virtio-irqhint-pci", &out);
+    int rc = qos_run_qemu_cmdline("-device irqhint -device virtio-irqhint-pci",
+                                  &out);
 
     g_assert_cmpint(rc, ==, 1);
     g_assert_nonnull(strstr(out, "only one irqhint device per machine"));
@@ -509,12 +497,12 @@ static void test_twice(void)
 static void test_bad_property(void)
 {
     g_autofree char *out = NULL;
-    int rc = run_qemu("-device irqhint,max-entries=0", &out);
+    int rc = qos_run_qemu_cmdline("-device irqhint,max-entries=0", &out);
 
     g_assert_cmpint(rc, ==, 1);
     g_assert_nonnull(strstr(out, "max-entries must be between 1 and 127"));
     g_free(out);
-    rc = run_qemu("-device irqhint,refresh-ms=3", &out);
+    rc = qos_run_qemu_cmdline("-device irqhint,refresh-ms=3", &out);
     g_assert_cmpint(rc, ==, 1);
     g_assert_nonnull(strstr(out, "refresh-ms must be 0"));
 }
@@ -522,7 +510,7 @@ static void test_bad_property(void)
 static void test_help(void)
 {
     g_autofree char *out = NULL;
-    int rc = run_qemu("-device irqhint,help", &out);
+    int rc = qos_run_qemu_cmdline("-device irqhint,help", &out);
 
     g_assert_cmpint(rc, ==, 0);
     g_assert_nonnull(strstr(out, "max-entries=<uint16>"));
