@@ -22,6 +22,14 @@
 #define V_VIRQ      0x42    /* a virtual interrupt L1 queues for A */
 
 struct idt_gate l1_idt[256] __attribute__((aligned(16)));
+
+/*
+ * How long after L1 arms the timer the "device" interrupt comes: long
+ * enough for the guest to be running by then even on a loaded host under
+ * TCG (20 us was not), short enough to keep each test under a second.
+ */
+#define REMAP_TIMER_NS 2000000
+
 static u8 hsave[4096] __attribute__((aligned(4096)));
 
 static u32 opt_n = 100;
@@ -240,7 +248,7 @@ static void test_remap(void)
         u32 progress = a->progress;
         int vec;
 
-        apic_timer_oneshot(V_DEV_B, 20000);
+        apic_timer_oneshot(V_DEV_B, REMAP_TIMER_NS);
         code = run_guest(a, &info1);
         if (code != SVM_EXIT_INTR) {
             printf("FAIL: A: exit %llx (%s), expected INTR\n", code, exit_name(code));
@@ -300,7 +308,7 @@ static void test_remap(void)
     for (u32 i = 0; i < n && !bad; i++) {
         u64 info1, code;
 
-        apic_timer_oneshot(V_DEV_A, 20000);
+        apic_timer_oneshot(V_DEV_A, REMAP_TIMER_NS);
         code = run_guest(b, &info1);
         if (code != SVM_EXIT_INTR || handle_acked_intr(b, info1) != V_DEV_A) {
             printf("FAIL: B: exit %llx (%s) info1 %llx, expected INTR %llx\n",
