@@ -94,6 +94,16 @@ static bool gim_irr_set(GIMState *s, unsigned guest, unsigned dest,
     uint32_t *word;
     uint32_t old;
 
+    if (s->table_cached) {
+        hwaddr off = addr - s->table_base;
+
+        word = (uint32_t *)(s->table_cache.ptr + off);
+        old = qatomic_fetch_or(word, cpu_to_le32(bit));
+        address_space_cache_invalidate(&s->table_cache, off, 4);
+        *was_set = le32_to_cpu(old) & bit;
+        return true;
+    }
+
     RCU_READ_LOCK_GUARD();
     word = gim_ram_ptr(s, addr, 4, &mr, &xlat);
     if (!word) {
@@ -375,6 +385,39 @@ static void gim_iface_run(GIMState *s, unsigned i, uint32_t running)
     }
 }
 
+/*
+ * Map the whole pending table once, when GIM is enabled and the table is
+ * plain RAM; otherwise every access translates (and checks) its address.
+ */
+static void gim_table_cache_update(GIMState *s)
+{
+    uint64_t size = (uint64_t)s->table_guests * s->table_dests *
+                    GIM_IRR_SIZE;
+
+    if (s->table_cached) {
+        address_space_cache_destroy(&s->table_cache);
+        s->table_cached = false;
+    }
+    if (!gim_enabled(s)) {
+        return;
+    }
+    if (address_space_cache_init(&s->table_cache,
+                                 pci_get_address_space(PCI_DEVICE(s)),
+                                 s->table_base, size, true) == size &&
+        s->table_cache.ptr) {
+        s->table_cached = true;
+    } else {
+        address_space_cache_destroy(&s->table_cache);
+    }
+}
+
+static void gim_listener_commit(MemoryListener *listener)
+{
+    GIMState *s = container_of(listener, GIMState, listener);
+
+    gim_table_cache_update(s);
+}
+
 /* Whether the table and log registers describe a usable geometry. */
 static bool gim_config_valid(GIMState *s)
 {
@@ -407,6 +450,7 @@ static void gim_set_ctrl(GIMState *s, uint32_t val)
 {
     if (!(val & GIM_CTRL_ENABLE)) {
         s->ctrl = 0;
+        gim_table_cache_update(s);
         return;
     }
     if (gim_enabled(s)) {
@@ -417,6 +461,7 @@ static void gim_set_ctrl(GIMState *s, uint32_t val)
         return;
     }
     s->ctrl = GIM_CTRL_ENABLE;
+    gim_table_cache_update(s);
 }
 
 static uint64_t gim_iface_read(GIMState *s, unsigned i, hwaddr reg)
@@ -774,10 +819,23 @@ static void gim_realize(PCIDevice *pdev, Error **errp)
     for (unsigned i = 0; i <= s->nr_ifaces; i++) {
         msix_vector_use(pdev, i);
     }
+    address_space_cache_init_empty(&s->table_cache);
+    s->listener = (MemoryListener) {
+        .name = "gim",
+        .commit = gim_listener_commit,
+    };
+    memory_listener_register(&s->listener, pci_get_address_space(pdev));
 }
 
 static void gim_exit(PCIDevice *pdev)
 {
+    GIMState *s = GIM(pdev);
+
+    memory_listener_unregister(&s->listener);
+    if (s->table_cached) {
+        address_space_cache_destroy(&s->table_cache);
+        s->table_cached = false;
+    }
     msix_uninit_exclusive_bar(pdev);
 }
 
@@ -793,6 +851,7 @@ static void gim_reset_hold(Object *obj, ResetType type)
     s->cnt_coalesced = s->cnt_delivered = s->cnt_logged = 0;
     memset(s->routes, 0, sizeof(s->routes));
     memset(s->ifaces, 0, sizeof(s->ifaces));
+    gim_table_cache_update(s);
 }
 
 static int gim_post_load(void *opaque, int version_id)
@@ -808,6 +867,7 @@ static int gim_post_load(void *opaque, int version_id)
         (gim_enabled(s) && !gim_config_valid(s))) {
         return -EINVAL;
     }
+    gim_table_cache_update(s);
     return 0;
 }
 

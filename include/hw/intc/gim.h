@@ -7,6 +7,7 @@
 #ifndef HW_INTC_GIM_H
 #define HW_INTC_GIM_H
 
+#include "exec/memory.h"
 #include "hw/pci/pci_device.h"
 #include "hw/intc/gim-abi.h"
 
@@ -32,6 +33,15 @@ struct GIMState {
 
     MemoryRegion regs;
     MemoryRegion doorbell;
+
+    /*
+     * The pending table mapped once while GIM is enabled and the table
+     * is plain RAM (@table_cached), refreshed when the memory map
+     * changes.  Not migrated: rebuilt from the registers.
+     */
+    MemoryListener listener;
+    MemoryRegionCache table_cache;
+    bool table_cached;
 
     uint32_t ctrl;
     uint32_t status;
