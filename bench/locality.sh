@@ -23,6 +23,8 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 QEMU=$BUILD/qemu-system-x86_64
 WORK=$BUILD/irqhint-bench-locality
 mkdir -p "$WORK"
+# shellcheck source=tests/guest/host-lib.sh
+. "$ROOT/tests/guest/host-lib.sh"
 
 [ -x "$QEMU" ] || { echo "locality: no $QEMU (run make first)" >&2; exit 1; }
 ncpu=$(/usr/bin/python3 -c 'import os; print(len(os.sched_getaffinity(0)))')
@@ -30,28 +32,9 @@ ncpu=$(/usr/bin/python3 -c 'import os; print(len(os.sched_getaffinity(0)))')
 
 sed "s/^PINGS=.*/PINGS=${PINGS:-200}/" "$ROOT/bench/locality-guest.sh" >"$WORK/guest.sh"
 chmod +x "$WORK/guest.sh"
-if ! { "$ROOT/scripts/guest-kernel.sh" &&
-       FAKE_KO=none "$ROOT/tests/guest/mkinitramfs.sh" "$WORK/initrd.cpio.gz" \
-           "$WORK/guest.sh:test.sh" \
-           "$ROOT/tests/guest/guest-lib.sh:lib/guest-lib.sh"; } >"$WORK/prepare.log" 2>&1; then
-    tail -20 "$WORK/prepare.log" >&2
-    echo "locality: preparing the guest failed" >&2
-    exit 1
-fi
+irqhint_prepare_guest locality "$WORK/guest.sh" || exit 1
 
 echo "locality: -smp 4 -device irqhint virtio-net, TCG; ${PINGS:-200} pings per measurement (console: $WORK/console.log)"
-set +e
-/usr/bin/python3 "$ROOT/tests/guest/irqhint_host.py" --qemu "$QEMU" \
-    --initrd "$WORK/initrd.cpio.gz" --log "$WORK/console.log" \
-    --transcript "$WORK/control.log" --boot-log "$WORK/boot.log" \
-    --append irqhint.load=0 --timeout 400 -- \
-    -device irqhint \
-    -netdev user,id=n0 -device virtio-net-pci,netdev=n0,addr=03.0,romfile=
-rc=$?
-set -e
-if [ $rc -ne 0 ]; then
-    cat "$WORK/boot.log" >&2
-    echo "locality: the guest failed (status $rc); console tail:" >&2
-    tr -d '\r' <"$WORK/console.log" | tail -30 >&2
-fi
+rc=0
+irqhint_run_guest locality 400 || rc=$?
 exit $rc

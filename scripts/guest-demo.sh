@@ -18,6 +18,8 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 QEMU=$BUILD/qemu-system-x86_64
 WORK=$BUILD/irqhint-demo
 mkdir -p "$WORK"
+# shellcheck source=tests/guest/host-lib.sh
+. "$ROOT/tests/guest/host-lib.sh"
 
 [ -x "$QEMU" ] || { echo "guest-demo: no $QEMU (run make first)" >&2; exit 1; }
 ncpu=$(/usr/bin/python3 -c 'import os; print(len(os.sched_getaffinity(0)))')
@@ -27,28 +29,10 @@ if [ "$ncpu" -lt 2 ]; then
 fi
 
 echo "irqhint demo: preparing the guest (kernel, irqhint.ko, initramfs; log: $WORK/prepare.log)"
-if ! { "$ROOT/scripts/guest-kernel.sh" &&
-       FAKE_KO=none "$ROOT/tests/guest/mkinitramfs.sh" "$WORK/initrd.cpio.gz" \
-           "$ROOT/tests/guest/demo-guest.sh:test.sh" \
-           "$ROOT/tests/guest/guest-lib.sh:lib/guest-lib.sh"; } >"$WORK/prepare.log" 2>&1; then
-    tail -20 "$WORK/prepare.log" >&2
-    echo "guest-demo: preparing the guest failed" >&2
-    exit 1
-fi
+irqhint_prepare_guest guest-demo "$ROOT/tests/guest/demo-guest.sh" || exit 1
 echo "irqhint demo: booting Linux under TCG: -smp 4 -device irqhint -device virtio-net-pci (console: $WORK/console.log)"
 echo
 
-set +e
-/usr/bin/python3 "$ROOT/tests/guest/irqhint_host.py" --qemu "$QEMU" \
-    --initrd "$WORK/initrd.cpio.gz" --log "$WORK/console.log" \
-    --transcript "$WORK/control.log" --boot-log "$WORK/boot.log" --append irqhint.load=0 --timeout 150 -- \
-    -device irqhint \
-    -netdev user,id=n0 -device virtio-net-pci,netdev=n0,addr=03.0,romfile=
-rc=$?
-set -e
-if [ $rc -ne 0 ]; then
-    cat "$WORK/boot.log" >&2
-    echo "guest-demo: the guest failed (status $rc); console tail:" >&2
-    tr -d '\r' <"$WORK/console.log" | tail -30 >&2
-fi
+rc=0
+irqhint_run_guest guest-demo 150 || rc=$?
 exit $rc
