@@ -27,6 +27,7 @@ idts_suite() {
         "direct: device vector straight to guest A's handler, 0 exits@$on@direct idts=1"
         "remap: guest B's vector exits A acked (EXITINFO1 = ACKED | vector), remapped and injected into B@$on@remap idts=1"
         "masked: a DIRECT vector with IF=0 or in an interrupt shadow is held and delivered directly, no exit@$on@masked idts=1"
+        "hlt: a held DIRECT vector does not wake a guest halted with IF=0@$on@hlt idts=1"
         "virq: a virtual interrupt (V_IRQ) queued by L1 survives a direct delivery@$on@virq idts=1"
         "snapshot: the table is read at VMRUN; later writes count from the next VMRUN@$on@snapshot idts=1"
         "baseline: intercept-and-inject without the feature@$off@baseline idts=0"

@@ -123,6 +123,15 @@ void guest_main(struct guest *g)
         sti();
         wait_count(g, g->expect_vec, 1);
         return;
+    case GM_MASKED_HLT:
+        cli();
+        g->step = 1;
+        apic_self_ipi(g->raise_vec);
+        asm volatile("hlt");
+        g->step = 2;
+        sti();
+        wait_count(g, g->expect_vec, 1);
+        return;
     case GM_ARCH:
         arch_checks(g);
         return;

@@ -18,6 +18,7 @@ enum guest_mode {
     GM_TIMER,       /* n times: arm the LAPIC timer at raise_vec, wait */
     GM_SPIN,        /* spin with IF=1 until stop is set */
     GM_MASKED,      /* raise raise_vec with IF=0, then sti and wait */
+    GM_MASKED_HLT,  /* raise raise_vec with IF=0, hlt, then sti and wait */
     GM_ARCH,        /* exceptions, software interrupts, NMI (test nmi) */
     GM_WAIT,        /* sti, wait (bounded) for n deliveries at expect_vec */
     GM_UNTIL_NMI,   /* like GM_SELF_IPI until an NMI arrives (test migrate) */

@@ -369,6 +369,40 @@ static void test_masked(void)
           a->intr_exits, a->count[V_A], a->injected, a->eois);
 }
 
+/*
+ * A DIRECT vector held while the guest has IF=0 does not wake it from
+ * HLT (HLT not intercepted here): only L1's own timer, a vector that is
+ * not DIRECT, gets it out, as an exit.
+ */
+static void test_hlt(void)
+{
+    struct guest *a = &guest_a;
+    u64 info1, code;
+
+    if (!need_idts()) {
+        return;
+    }
+    setup_a(GM_MASKED_HLT);
+    shadow_on(a);
+    vmcb_w64(a->vmcb, VMCB_INTERCEPT,
+             vmcb_r64(a->vmcb, VMCB_INTERCEPT) & ~INTERCEPT_BIT(SVM_EXIT_HLT));
+    apic_timer_oneshot(V_DEV_B, REMAP_TIMER_NS);
+    printf("hlt: A raises 0x%x (DIRECT) with IF=0, then halts\n", V_DEV_A);
+    code = run_guest(a, &info1);
+    CHECK(code == SVM_EXIT_INTR && info1 == (IDTS_EXITINFO_ACKED | V_DEV_B),
+          "first exit %llx info1 %llx (expected INTR, ACKED|0x%x: L1's timer)",
+          code, info1, V_DEV_B);
+    CHECK(a->step == 1, "A still halted when L1's timer came: step %u "
+          "(expected 1)", a->step);
+    if (code == SVM_EXIT_INTR) {
+        apic_eoi();             /* acked for us; nothing routes it */
+    }
+    run_to_vmmcall(a, true, 10);
+    CHECK(a->count[V_A] == 1 && a->step == 2 && a->injected == 0,
+          "after resuming: %u deliveries at 0x%x, step %u, %u injected "
+          "(expected 1, 2, 0)", a->count[V_A], V_A, a->step, a->injected);
+}
+
 /* A virtual interrupt (V_IRQ) that L1 queued for the guest survives a
  * direct delivery: both reach the guest, the direct one first. */
 static void test_virq(void)
@@ -634,6 +668,7 @@ static const struct {
     { "direct", test_direct },
     { "remap", test_remap },
     { "masked", test_masked },
+    { "hlt", test_hlt },
     { "virq", test_virq },
     { "snapshot", test_snapshot },
     { "migrate", test_migrate },

@@ -18,7 +18,6 @@
 #include "cpu.h"
 #include "exec/address-spaces.h"
 #include "exec/memory.h"
-#include "hw/i386/apic.h"
 #include "hw/i386/idt-shadow.h"
 #include "tcg/helper-tcg.h"
 #include "idt-shadow.h"
@@ -103,7 +102,6 @@ static bool idt_shadow_guest_can_take(CPUX86State *env)
 bool idt_shadow_interrupt(CPUX86State *env)
 {
     CPUState *cs = env_cpu(env);
-    X86CPU *cpu = env_archcpu(env);
     uint32_t e;
     int intno;
 
@@ -114,12 +112,11 @@ bool idt_shadow_interrupt(CPUX86State *env)
      * A DIRECT vector the guest cannot take yet stays pending in the
      * LAPIC, unacknowledged, as with posted interrupts: it is delivered
      * once the guest sets IF or leaves its interrupt shadow.
+     * x86_cpu_pending_interrupt() already holds it back; this is for
+     * callers that get here all the same.
      */
-    if (!idt_shadow_guest_can_take(env)) {
-        intno = apic_get_highest_priority_irr(cpu->apic_state);
-        if (intno >= 0 && (env->idts_table[intno] & IDTS_ENTRY_DIRECT)) {
-            return true;
-        }
+    if (x86_cpu_idt_shadow_holds(env)) {
+        return true;
     }
 
     /* A pending virtual interrupt (V_IRQ) stays pending. */
