@@ -16,6 +16,35 @@ EDU_DEVFN = 5 << 3
 EDU_BAR = 0xfe000000
 
 
+class QMPClient:
+    """A QMP client over a connected file object (greeting read here)."""
+
+    def __init__(self, f):
+        self.f = f
+        json.loads(self.f.readline())          # greeting
+        self.cmd("qmp_capabilities")
+
+    def cmd(self, name, **args):
+        msg = {"execute": name}
+        if args:
+            msg["arguments"] = args
+        self.f.write(json.dumps(msg) + "\n")
+        self.f.flush()
+        while True:
+            line = self.f.readline()
+            if not line:
+                raise RuntimeError(f"{name}: QMP connection closed")
+            rsp = json.loads(line)
+            if "event" in rsp:
+                continue
+            if "error" in rsp:
+                raise RuntimeError(f"{name}: {rsp['error']['desc']}")
+            return rsp["return"]
+
+    def hmp(self, line):
+        return self.cmd("human-monitor-command", **{"command-line": line})
+
+
 class Qemu:
     def __init__(self, binary, args):
         self.dir = tempfile.mkdtemp(prefix="irqhint-demo-")
@@ -35,23 +64,13 @@ class Qemu:
         for s in listeners:
             s.settimeout(30)
         self.qtest = listeners[0].accept()[0].makefile("rw")
-        self.qmp = listeners[1].accept()[0].makefile("rw")
-        json.loads(self.qmp.readline())          # greeting
-        self.cmd("qmp_capabilities")
+        self.monitor = QMPClient(listeners[1].accept()[0].makefile("rw"))
 
     def cmd(self, name, **args):
-        self.qmp.write(json.dumps({"execute": name, "arguments": args}) + "\n")
-        self.qmp.flush()
-        while True:
-            rsp = json.loads(self.qmp.readline())
-            if "event" in rsp:
-                continue
-            if "error" in rsp:
-                raise RuntimeError(f"{name}: {rsp['error']['desc']}")
-            return rsp["return"]
+        return self.monitor.cmd(name, **args)
 
     def hmp(self, line):
-        return self.cmd("human-monitor-command", **{"command-line": line})
+        return self.monitor.hmp(line)
 
     def qt(self, line):
         self.qtest.write(line + "\n")

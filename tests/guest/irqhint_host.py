@@ -47,36 +47,18 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "scripts"))
+from qtest_harness import QMPClient  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-class QMP:
+class QMP(QMPClient):
     def __init__(self, path):
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.connect(path)
-        self.f = self.sock.makefile("rw")
-        json.loads(self.f.readline())          # greeting
-        self.cmd("qmp_capabilities")
-
-    def cmd(self, name, **args):
-        msg = {"execute": name}
-        if args:
-            msg["arguments"] = args
-        self.f.write(json.dumps(msg) + "\n")
-        self.f.flush()
-        while True:
-            line = self.f.readline()
-            if not line:
-                raise RuntimeError(f"{name}: QMP connection closed")
-            rsp = json.loads(line)
-            if "event" in rsp:
-                continue
-            if "error" in rsp:
-                raise RuntimeError(f"{name}: {rsp['error']['desc']}")
-            return rsp["return"]
-
-    def hmp(self, line):
-        return self.cmd("human-monitor-command", **{"command-line": line})
+        super().__init__(self.sock.makefile("rw"))
 
     def close(self):
         try:

@@ -30,8 +30,14 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "..", "scripts"))
+from qtest_harness import QMPClient  # noqa: E402
 
-class QMP:
+
+class QMP(QMPClient):
+    """QMP over a unix socket that QEMU may not have created yet."""
+
     def __init__(self, path, timeout=30):
         deadline = time.time() + timeout
         while True:
@@ -45,34 +51,7 @@ class QMP:
                     raise
                 time.sleep(0.05)
         self.sock.settimeout(timeout)
-        self.buf = b""
-        self._read()                            # greeting
-        self.cmd("qmp_capabilities")
-
-    def _read(self):
-        while b"\n" not in self.buf:
-            data = self.sock.recv(65536)
-            if not data:
-                raise EOFError("QMP connection closed")
-            self.buf += data
-        line, self.buf = self.buf.split(b"\n", 1)
-        return json.loads(line)
-
-    def cmd(self, name, **args):
-        msg = {"execute": name}
-        if args:
-            msg["arguments"] = args
-        self.sock.sendall(json.dumps(msg).encode() + b"\n")
-        while True:
-            r = self._read()
-            if "event" in r:
-                continue
-            if "error" in r:
-                raise RuntimeError(f"{name}: {r['error']}")
-            return r.get("return")
-
-    def hmp(self, line):
-        return self.cmd("human-monitor-command", **{"command-line": line})
+        super().__init__(self.sock.makefile("rw"))
 
 
 class Failed(Exception):
