@@ -21,9 +21,9 @@
 #include "qemu/osdep.h"
 #include "qapi/error.h"
 #include "qapi/qapi-commands-gim.h"
+#include "qemu/error-report.h"
 #include "qemu/log.h"
 #include "qemu/module.h"
-#include "qemu/rcu.h"
 #include "qemu/timer.h"
 #include "hw/intc/gim.h"
 #include "hw/pci/msi.h"
@@ -47,25 +47,30 @@ static bool gim_enabled(GIMState *s)
 }
 
 /*
- * A host pointer to @len bytes of guest RAM at bus address @addr, as the
- * device sees it (bus mastering on), or NULL when that is not RAM.  Never
- * a bounce buffer: GIM only ever writes RAM.  Call under RCU.
+ * Map @len bytes of guest RAM at bus address @addr as the device sees it
+ * (bus mastering on), as DMA does: writable RAM only, never a bounce
+ * buffer or ROM.  Returns NULL (and leaves nothing to undo) otherwise.
+ * gim_ram_unmap() marks what was written dirty and drops translated code
+ * on it, like the end of any DMA write.
  */
-static void *gim_ram_ptr(GIMState *s, uint64_t addr, hwaddr len,
-                         MemoryRegion **mrp, hwaddr *xlatp)
+static void *gim_ram_map(GIMState *s, uint64_t addr, hwaddr len,
+                         MemoryRegionCache *c)
 {
     AddressSpace *as = pci_get_address_space(PCI_DEVICE(s));
-    hwaddr plen = len;
-    hwaddr xlat;
-    MemoryRegion *mr = address_space_translate(as, addr, &xlat, &plen, true,
-                                               MEMTXATTRS_UNSPECIFIED);
 
-    if (!memory_region_is_ram(mr) || memory_region_is_rom(mr) || plen < len) {
+    if (address_space_cache_init(c, as, addr, len, true) < len || !c->ptr) {
+        address_space_cache_destroy(c);
         return NULL;
     }
-    *mrp = mr;
-    *xlatp = xlat;
-    return (uint8_t *)memory_region_get_ram_ptr(mr) + xlat;
+    return c->ptr;
+}
+
+static void gim_ram_unmap(MemoryRegionCache *c, hwaddr written)
+{
+    if (written) {
+        address_space_cache_invalidate(c, 0, written);
+    }
+    address_space_cache_destroy(c);
 }
 
 static void gim_notify(GIMState *s, unsigned vector)
@@ -89,8 +94,7 @@ static bool gim_irr_set(GIMState *s, unsigned guest, unsigned dest,
                     GIM_IRR_OFFSET(guest, dest, s->table_dests) +
                     (vector / 32) * 4;
     uint32_t bit = 1u << (vector % 32);
-    MemoryRegion *mr;
-    hwaddr xlat;
+    MemoryRegionCache c;
     uint32_t *word;
     uint32_t old;
 
@@ -104,8 +108,7 @@ static bool gim_irr_set(GIMState *s, unsigned guest, unsigned dest,
         return true;
     }
 
-    RCU_READ_LOCK_GUARD();
-    word = gim_ram_ptr(s, addr, 4, &mr, &xlat);
+    word = gim_ram_map(s, addr, 4, &c);
     if (!word) {
         qemu_log_mask(LOG_GUEST_ERROR, "%s: pending table word 0x%" PRIx64
                       " is not in RAM\n", __func__, addr);
@@ -114,7 +117,7 @@ static bool gim_irr_set(GIMState *s, unsigned guest, unsigned dest,
         return false;
     }
     old = qatomic_fetch_or(word, cpu_to_le32(bit));
-    memory_region_set_dirty(mr, xlat, 4);
+    gim_ram_unmap(&c, 4);
     *was_set = le32_to_cpu(old) & bit;
     return true;
 }
@@ -125,12 +128,10 @@ static bool gim_irr_read(GIMState *s, unsigned guest, unsigned dest,
 {
     uint64_t addr = s->table_base + GIM_IRR_OFFSET(guest, dest,
                                                    s->table_dests);
-    MemoryRegion *mr;
-    hwaddr xlat;
+    MemoryRegionCache c;
     uint32_t *p;
 
-    RCU_READ_LOCK_GUARD();
-    p = gim_ram_ptr(s, addr, GIM_IRR_SIZE, &mr, &xlat);
+    p = gim_ram_map(s, addr, GIM_IRR_SIZE, &c);
     if (!p) {
         qemu_log_mask(LOG_GUEST_ERROR, "%s: pending table entry 0x%" PRIx64
                       " is not in RAM\n", __func__, addr);
@@ -140,6 +141,7 @@ static bool gim_irr_read(GIMState *s, unsigned guest, unsigned dest,
     for (int i = 0; i < GIM_IRR_SIZE / 4; i++) {
         irr[i] = le32_to_cpu(qatomic_read(&p[i]));
     }
+    gim_ram_unmap(&c, 0);
     return true;
 }
 
@@ -168,8 +170,7 @@ static void gim_log(GIMState *s, unsigned guest, unsigned dest,
         .seq = cpu_to_le32(s->cnt_out),
     };
     uint32_t next = (s->log_tail + 1) % s->log_size;
-    MemoryRegion *mr;
-    hwaddr xlat;
+    MemoryRegionCache c;
     void *p;
 
     if (next == s->log_head) {
@@ -180,19 +181,17 @@ static void gim_log(GIMState *s, unsigned guest, unsigned dest,
         return;
     }
 
-    WITH_RCU_READ_LOCK_GUARD() {
-        p = gim_ram_ptr(s, s->log_base + (uint64_t)s->log_tail * sizeof(rec),
-                        sizeof(rec), &mr, &xlat);
-        if (!p) {
-            qemu_log_mask(LOG_GUEST_ERROR, "%s: log record %u is not in RAM\n",
-                          __func__, s->log_tail);
-            s->status |= GIM_STATUS_LOG_ERROR;
-            s->log_lost++;
-            return;
-        }
-        memcpy(p, &rec, sizeof(rec));
-        memory_region_set_dirty(mr, xlat, sizeof(rec));
+    p = gim_ram_map(s, s->log_base + (uint64_t)s->log_tail * sizeof(rec),
+                    sizeof(rec), &c);
+    if (!p) {
+        qemu_log_mask(LOG_GUEST_ERROR, "%s: log record %u is not in RAM\n",
+                      __func__, s->log_tail);
+        s->status |= GIM_STATUS_LOG_ERROR;
+        s->log_lost++;
+        return;
     }
+    memcpy(p, &rec, sizeof(rec));
+    gim_ram_unmap(&c, sizeof(rec));
     /* The record before the tail that publishes it. */
     smp_wmb();
     trace_gim_log(s, guest, dest, vector, s->log_tail);
@@ -348,19 +347,19 @@ void gim_post(GIMState *s, uint32_t msg)
     s->cnt_dropped++;
 }
 
-/* Schedule (or unschedule) a (guest, dest) on interface @i. */
-static void gim_iface_run(GIMState *s, unsigned i, uint32_t running)
+/*
+ * Load what is pending in the IRR of the (guest, dest) that interface @i
+ * runs into its list registers, in ascending order, and ring its doorbell
+ * if it got any and DOORBELL was clear.
+ */
+static void gim_iface_load(GIMState *s, unsigned i)
 {
     GIMIface *iface = &s->ifaces[i];
-    unsigned guest = GIM_TARGET_GUEST(running);
-    unsigned dest = GIM_TARGET_DEST(running);
+    unsigned guest = GIM_TARGET_GUEST(iface->running);
+    unsigned dest = GIM_TARGET_DEST(iface->running);
     uint32_t irr[GIM_IRR_SIZE / 4];
 
-    iface->running = running & (GIM_RUNNING_VALID | 0x00ffffff);
-    iface->nr_lrs = 0;
-    memset(iface->lr, 0, sizeof(iface->lr));
-    if (!(running & GIM_RUNNING_VALID)) {
-        trace_gim_schedule(s, i, -1, -1, 0);
+    if (!(iface->running & GIM_RUNNING_VALID)) {
         return;
     }
     if (!gim_enabled(s) || guest >= s->table_guests ||
@@ -373,7 +372,7 @@ static void gim_iface_run(GIMState *s, unsigned i, uint32_t running)
     if (!gim_irr_read(s, guest, dest, irr)) {
         return;
     }
-    for (unsigned v = 0; v < 256; v++) {
+    for (unsigned v = 0; v < GIM_NR_VECTORS; v++) {
         if (irr[v / 32] & (1u << (v % 32))) {
             gim_lr_add(s, iface, v);
         }
@@ -383,6 +382,43 @@ static void gim_iface_run(GIMState *s, unsigned i, uint32_t running)
         iface->status |= GIM_IFACE_STATUS_DOORBELL;
         gim_notify(s, i);
     }
+}
+
+static void gim_iface_empty(GIMIface *iface)
+{
+    iface->nr_lrs = 0;
+    memset(iface->lr, 0, sizeof(iface->lr));
+}
+
+/* Schedule (or unschedule) a (guest, dest) on interface @i. */
+static void gim_iface_run(GIMState *s, unsigned i, uint32_t running)
+{
+    GIMIface *iface = &s->ifaces[i];
+
+    iface->running = running & (GIM_RUNNING_VALID | GIM_TARGET_MASK);
+    gim_iface_empty(iface);
+    if (!(running & GIM_RUNNING_VALID)) {
+        trace_gim_schedule(s, i, -1, -1, 0);
+        return;
+    }
+    gim_iface_load(s, i);
+}
+
+/*
+ * ACK: software took the vectors it read from the list registers and
+ * cleared their bits in the table.  An output that arrived after it read
+ * them (appended to the list, or merged with a vector already listed) is
+ * still set in the IRR: reload from the IRR, and ring again if anything
+ * is still pending, so that nothing accepted is stranded.
+ */
+static void gim_iface_ack(GIMState *s, unsigned i)
+{
+    GIMIface *iface = &s->ifaces[i];
+
+    gim_iface_empty(iface);
+    iface->status &= ~GIM_IFACE_STATUS_DOORBELL;
+    trace_gim_ack(s, i);
+    gim_iface_load(s, i);
 }
 
 /*
@@ -496,9 +532,7 @@ static void gim_iface_write(GIMState *s, unsigned i, hwaddr reg,
         iface->status &= ~val;
         break;
     case GIM_IFACE_ACK:
-        iface->nr_lrs = 0;
-        memset(iface->lr, 0, sizeof(iface->lr));
-        iface->status &= ~GIM_IFACE_STATUS_DOORBELL;
+        gim_iface_ack(s, i);
         break;
     default:
         qemu_log_mask(LOG_GUEST_ERROR, "%s: interface %u register 0x%"
@@ -514,13 +548,18 @@ static uint64_t gim_regs_read(void *opaque, hwaddr addr, unsigned size)
 
     if (addr >= GIM_REG_ROUTE_BASE) {
         unsigned irq = (addr - GIM_REG_ROUTE_BASE) / GIM_ROUTE_SIZE;
-        GIMRoute *r = &s->routes[irq];
-        const uint32_t fields[] = {
-            r->ctrl, r->target, r->vector, r->dest_mask,
-        };
 
         if (irq < s->nr_irqs) {
+            GIMRoute *r = &s->routes[irq];
+            const uint32_t fields[] = {
+                r->ctrl, r->target, r->vector, r->dest_mask,
+            };
+
             val = fields[(addr % GIM_ROUTE_SIZE) / 4];
+        } else {
+            qemu_log_mask(LOG_GUEST_ERROR, "%s: route %u beyond the %u "
+                          "interrupt numbers reads 0\n", __func__, irq,
+                          s->nr_irqs);
         }
     } else if (addr >= GIM_REG_IFACE_BASE) {
         unsigned i = (addr - GIM_REG_IFACE_BASE) / GIM_IFACE_STRIDE;
@@ -620,13 +659,14 @@ static void gim_regs_write(void *opaque, hwaddr addr, uint64_t val64,
     trace_gim_reg_write(s, addr, val);
     if (addr >= GIM_REG_ROUTE_BASE) {
         unsigned irq = (addr - GIM_REG_ROUTE_BASE) / GIM_ROUTE_SIZE;
-        GIMRoute *r = &s->routes[irq];
+        GIMRoute *r;
 
         if (irq >= s->nr_irqs) {
             qemu_log_mask(LOG_GUEST_ERROR, "%s: route %u beyond the %u "
                           "interrupt numbers\n", __func__, irq, s->nr_irqs);
             return;
         }
+        r = &s->routes[irq];
         switch (addr % GIM_ROUTE_SIZE) {
         case GIM_ROUTE_CTRL:
             if (val > GIM_FN_MAX) {
@@ -637,7 +677,7 @@ static void gim_regs_write(void *opaque, hwaddr addr, uint64_t val64,
             r->ctrl = val;
             break;
         case GIM_ROUTE_TARGET:
-            r->target = val & 0x00ffffff;
+            r->target = val & GIM_TARGET_MASK;
             break;
         case GIM_ROUTE_VECTOR:
             r->vector = val & 0xff;
@@ -805,6 +845,8 @@ static void gim_realize(PCIDevice *pdev, Error **errp)
         return;
     }
 
+    s->routes = g_new0(GIMRoute, s->nr_irqs);
+    s->ifaces = g_new0(GIMIface, s->nr_ifaces);
     memory_region_init_io(&s->regs, OBJECT(s), &gim_regs_ops, s,
                           "gim-regs", GIM_REGS_SIZE);
     memory_region_init_io(&s->doorbell, OBJECT(s), &gim_doorbell_ops, s,
@@ -814,6 +856,8 @@ static void gim_realize(PCIDevice *pdev, Error **errp)
     pci_register_bar(pdev, GIM_BAR_DOORBELL, PCI_BASE_ADDRESS_SPACE_MEMORY,
                      &s->doorbell);
     if (msix_init_exclusive_bar(pdev, s->nr_ifaces + 1, GIM_MSIX_BAR, errp)) {
+        g_free(s->ifaces);
+        g_free(s->routes);
         return;
     }
     for (unsigned i = 0; i <= s->nr_ifaces; i++) {
@@ -837,6 +881,8 @@ static void gim_exit(PCIDevice *pdev)
         s->table_cached = false;
     }
     msix_uninit_exclusive_bar(pdev);
+    g_free(s->ifaces);
+    g_free(s->routes);
 }
 
 static void gim_reset_hold(Object *obj, ResetType type)
@@ -849,22 +895,66 @@ static void gim_reset_hold(Object *obj, ResetType type)
     s->log_size = s->log_head = s->log_tail = s->log_lost = 0;
     s->cnt_in = s->cnt_out = s->cnt_dropped = 0;
     s->cnt_coalesced = s->cnt_delivered = s->cnt_logged = 0;
-    memset(s->routes, 0, sizeof(s->routes));
-    memset(s->ifaces, 0, sizeof(s->ifaces));
+    memset(s->routes, 0, s->nr_irqs * sizeof(*s->routes));
+    memset(s->ifaces, 0, s->nr_ifaces * sizeof(*s->ifaces));
     gim_table_cache_update(s);
 }
 
+/*
+ * The stream is input too: refuse what the registers could never hold,
+ * and say why.
+ */
 static int gim_post_load(void *opaque, int version_id)
 {
     GIMState *s = opaque;
 
-    for (unsigned i = 0; i < GIM_MAX_IFACES; i++) {
-        if (s->ifaces[i].nr_lrs > GIM_NR_LRS) {
+    for (unsigned irq = 0; irq < s->nr_irqs; irq++) {
+        GIMRoute *r = &s->routes[irq];
+
+        if (r->target & ~GIM_TARGET_MASK || r->vector >= GIM_NR_VECTORS) {
+            error_report("gim: migrated route %u is invalid (target 0x%x, "
+                         "vector 0x%x)", irq, r->target, r->vector);
             return -EINVAL;
         }
     }
-    if (s->ctrl & ~GIM_CTRL_ENABLE ||
-        (gim_enabled(s) && !gim_config_valid(s))) {
+    for (unsigned i = 0; i < s->nr_ifaces; i++) {
+        GIMIface *iface = &s->ifaces[i];
+
+        if (iface->running & ~(GIM_RUNNING_VALID | GIM_TARGET_MASK) ||
+            iface->status & ~(GIM_IFACE_STATUS_LR_OVERFLOW |
+                              GIM_IFACE_STATUS_DOORBELL) ||
+            iface->nr_lrs > GIM_NR_LRS) {
+            error_report("gim: migrated interface %u is invalid (running "
+                         "0x%x, status 0x%x, %u list registers)", i,
+                         iface->running, iface->status, iface->nr_lrs);
+            return -EINVAL;
+        }
+        for (unsigned n = 0; n < GIM_NR_LRS; n++) {
+            uint32_t want = n < iface->nr_lrs ? GIM_LR_VALID : 0;
+
+            if ((iface->lr[n] & ~0xffu) != want) {
+                error_report("gim: migrated interface %u list register %u "
+                             "is invalid (0x%x)", i, n, iface->lr[n]);
+                return -EINVAL;
+            }
+        }
+    }
+    if (s->ctrl & ~GIM_CTRL_ENABLE) {
+        error_report("gim: migrated CTRL 0x%x has unknown bits", s->ctrl);
+        return -EINVAL;
+    }
+    if (s->status & ~(GIM_STATUS_LOG_OVERFLOW | GIM_STATUS_TABLE_ERROR |
+                      GIM_STATUS_LOG_ERROR | GIM_STATUS_CONFIG_ERROR)) {
+        error_report("gim: migrated STATUS 0x%x has unknown bits", s->status);
+        return -EINVAL;
+    }
+    if (gim_enabled(s) ? !gim_config_valid(s) :
+        s->log_head > GIM_MAX_LOG_SIZE || s->log_tail > GIM_MAX_LOG_SIZE) {
+        error_report("gim: migrated table or log geometry is invalid "
+                     "(table 0x%" PRIx64 ", %u guests x %u dests; log 0x%"
+                     PRIx64 ", %u records, head %u, tail %u)", s->table_base,
+                     s->table_guests, s->table_dests, s->log_base,
+                     s->log_size, s->log_head, s->log_tail);
         return -EINVAL;
     }
     gim_table_cache_update(s);
@@ -899,10 +989,15 @@ static const VMStateDescription vmstate_gim_iface = {
 
 static const VMStateDescription vmstate_gim = {
     .name = "gim",
-    .version_id = 1,
-    .minimum_version_id = 1,
+    .version_id = 2,
+    .minimum_version_id = 2,
     .post_load = gim_post_load,
     .fields = (const VMStateField[]) {
+        /* The MSI-X table and the arrays are sized by these: first. */
+        VMSTATE_UINT32_EQUAL(nr_irqs, GIMState,
+                             "start gim here with the source's 'irqs'"),
+        VMSTATE_UINT32_EQUAL(nr_ifaces, GIMState,
+                             "start gim here with the source's 'interfaces'"),
         VMSTATE_PCI_DEVICE(parent_obj, GIMState),
         VMSTATE_MSIX(parent_obj, GIMState),
         VMSTATE_UINT32(ctrl, GIMState),
@@ -921,10 +1016,10 @@ static const VMStateDescription vmstate_gim = {
         VMSTATE_UINT32(cnt_coalesced, GIMState),
         VMSTATE_UINT32(cnt_delivered, GIMState),
         VMSTATE_UINT32(cnt_logged, GIMState),
-        VMSTATE_STRUCT_ARRAY(routes, GIMState, GIM_MAX_IRQS, 1,
-                             vmstate_gim_route, GIMRoute),
-        VMSTATE_STRUCT_ARRAY(ifaces, GIMState, GIM_MAX_IFACES, 1,
-                             vmstate_gim_iface, GIMIface),
+        VMSTATE_STRUCT_VARRAY_POINTER_UINT32(routes, GIMState, nr_irqs,
+                                             vmstate_gim_route, GIMRoute),
+        VMSTATE_STRUCT_VARRAY_POINTER_UINT32(ifaces, GIMState, nr_ifaces,
+                                             vmstate_gim_iface, GIMIface),
         VMSTATE_END_OF_LIST()
     },
 };
@@ -1092,6 +1187,85 @@ static bool gim_irr_test(GIMState *s, unsigned guest, unsigned dest,
            (irr[vector / 32] & (1u << (vector % 32)));
 }
 
+/* What the hypervisor does when it takes a vector: clear its IRR bit. */
+static void gim_irr_clear(GIMState *s, unsigned guest, unsigned dest,
+                          unsigned vector)
+{
+    uint64_t addr = s->table_base + GIM_IRR_OFFSET(guest, dest,
+                                                   s->table_dests) +
+                    (vector / 32) * 4;
+    MemoryRegionCache c;
+    uint32_t *word = gim_ram_map(s, addr, 4, &c);
+
+    if (word) {
+        qatomic_and(word, cpu_to_le32(~(1u << (vector % 32))));
+        gim_ram_unmap(&c, 4);
+    }
+}
+
+/*
+ * Vectors pending for what interface @i runs that software was not told
+ * about: set in the IRR but in no list register while LR_OVERFLOW is
+ * clear, or list registers without DOORBELL.  Nothing may be stranded.
+ */
+static unsigned gim_stress_stranded(GIMState *s, unsigned i)
+{
+    GIMIface *iface = &s->ifaces[i];
+    unsigned guest = GIM_TARGET_GUEST(iface->running);
+    unsigned dest = GIM_TARGET_DEST(iface->running);
+    uint32_t irr[GIM_IRR_SIZE / 4];
+    unsigned stranded = 0;
+
+    if (!(iface->running & GIM_RUNNING_VALID) ||
+        gim_find_iface(s, guest, dest) != i ||
+        !gim_irr_read(s, guest, dest, irr)) {
+        return 0;   /* outputs for it go elsewhere (or to the log) */
+    }
+    if (iface->nr_lrs && !(iface->status & GIM_IFACE_STATUS_DOORBELL)) {
+        stranded++;
+    }
+    if (iface->status & GIM_IFACE_STATUS_LR_OVERFLOW) {
+        return stranded;
+    }
+    for (unsigned n = 0; n < iface->nr_lrs; n++) {
+        unsigned v = GIM_LR_VECTOR(iface->lr[n]);
+
+        irr[v / 32] &= ~(1u << (v % 32));
+    }
+    for (unsigned w = 0; w < ARRAY_SIZE(irr); w++) {
+        stranded += ctpop32(irr[w]);
+    }
+    return stranded;
+}
+
+/*
+ * The hypervisor of interface @i, at a random point between posts: it
+ * either takes what the list registers show (injects the vectors and
+ * clears their IRR bits, and LR_OVERFLOW to have the IRR rescanned), or,
+ * having taken them, acknowledges through the ACK register.
+ */
+static unsigned gim_stress_hypervisor(GIMState *s, unsigned i, bool *taken)
+{
+    GIMIface *iface = &s->ifaces[i];
+
+    if (!*taken) {
+        if (!(iface->status & GIM_IFACE_STATUS_DOORBELL)) {
+            return 0;
+        }
+        for (unsigned n = 0; n < iface->nr_lrs; n++) {
+            gim_irr_clear(s, GIM_TARGET_GUEST(iface->running),
+                          GIM_TARGET_DEST(iface->running),
+                          GIM_LR_VECTOR(iface->lr[n]));
+        }
+        iface->status &= ~GIM_IFACE_STATUS_LR_OVERFLOW;
+        *taken = true;
+        return 0;
+    }
+    gim_iface_write(s, i, GIM_IFACE_ACK, 1);
+    *taken = false;
+    return gim_stress_stranded(s, i);
+}
+
 GimStressResult *qmp_x_gim_stress(const char *qdev, int64_t count,
                                   int64_t seed, Error **errp)
 {
@@ -1100,6 +1274,7 @@ GimStressResult *qmp_x_gim_stress(const char *qdev, int64_t count,
     uint64_t rng = seed ? seed : 1;
     uint64_t lost = 0;
     uint32_t c0[7];
+    bool taken[GIM_MAX_IFACES] = { };
 
     if (!s) {
         return NULL;
@@ -1126,6 +1301,7 @@ GimStressResult *qmp_x_gim_stress(const char *qdev, int64_t count,
         uint32_t src = gim_rand(&rng) & 0xff;
         uint32_t before_out, before_sum, before_dst;
         unsigned guest, dest, vector, ndst;
+        uint64_t h = gim_rand(&rng);
 
         if ((n & 63) == 0) {
             /* The hypervisor reprograms a route and reschedules. */
@@ -1146,12 +1322,16 @@ GimStressResult *qmp_x_gim_stress(const char *qdev, int64_t count,
             } else {
                 gim_iface_run(s, i, 0);
             }
+            taken[i] = false;
         }
         if ((n & 1023) == 0) {
             s->log_head = s->log_tail;      /* the log is consumed */
-            for (unsigned i = 0; i < s->nr_ifaces; i++) {
-                s->ifaces[i].nr_lrs = 0;    /* the LRs are acked */
-            }
+        }
+        /* A hypervisor takes or acks between any two posts. */
+        if ((h & 3) == 0) {
+            unsigned i = (h >> 8) % s->nr_ifaces;
+
+            lost += gim_stress_hypervisor(s, i, &taken[i]);
         }
 
         guest = GIM_TARGET_GUEST(r->target);
@@ -1195,6 +1375,11 @@ GimStressResult *qmp_x_gim_stress(const char *qdev, int64_t count,
             before_dst + ndst) {
             lost++;
         }
+    }
+    /* At the end, whatever is pending for a running guest was told. */
+    for (unsigned i = 0; i < s->nr_ifaces; i++) {
+        lost += taken[i] ? gim_stress_hypervisor(s, i, &taken[i]) :
+                           gim_stress_stranded(s, i);
     }
 
     res = g_new0(GimStressResult, 1);

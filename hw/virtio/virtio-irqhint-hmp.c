@@ -45,11 +45,13 @@ void hmp_info_irqhint(Monitor *mon, const QDict *qdict)
                        src->segment, src->bus, src->devfn >> 3,
                        src->devfn & 7, src->msix ? "msix" : "msi",
                        src->index, src->qdev);
-        if (!src->observed) {
+        if (!src->observed && !src->migrated) {
             monitor_printf(mon, "not observed\n");
             continue;
         }
-        if (src->has_host_cpu) {
+        if (src->migrated) {
+            monitor_printf(mon, "carried by migration");
+        } else if (src->has_host_cpu) {
             monitor_printf(mon, "host cpu %" PRId64, src->host_cpu);
         }
         monitor_printf(mon, ", %" PRId64 " events -> apic", src->events);

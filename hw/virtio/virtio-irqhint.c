@@ -316,6 +316,11 @@ static bool irqhint_same_source(const struct virtio_irqhint_entry *a,
 /*
  * Rebuild the table from the tracked sources (first seen first) and what
  * migration carried, and publish it when it changed.  Under BQL.
+ *
+ * s->lock only guards the copy of the sources' entries: the config
+ * interrupt below may be aimed at any MMIO (another device whose write
+ * raises an MSI, GIM's doorbell) and come back through the observer,
+ * which takes s->lock.
  */
 static void irqhint_publish(VirtIOIrqhint *s, bool force)
 {
@@ -324,7 +329,7 @@ static void irqhint_publish(VirtIOIrqhint *s, bool force)
         g_new0(struct virtio_irqhint_entry, s->max_entries);
     uint16_t n = 0;
 
-    QEMU_LOCK_GUARD(&s->lock);
+    qemu_mutex_lock(&s->lock);
     for (int i = 0; i < s->nr_sources && n < s->max_entries; i++) {
         IrqhintSlot *slot = &s->slots[s->order[i]];
 
@@ -332,6 +337,8 @@ static void irqhint_publish(VirtIOIrqhint *s, bool force)
             table[n++] = slot->entry;
         }
     }
+    qemu_mutex_unlock(&s->lock);
+
     for (int c = 0; c < s->nr_carried && n < s->max_entries; c++) {
         bool replaced = false;
 
@@ -659,6 +666,49 @@ static int irqhint_add_unobserved(Object *obj, void *opaque)
     return 0;
 }
 
+/*
+ * Entries migration carried that are still published (no source of this
+ * host has replaced them yet): they are in the guest's table, so they are
+ * listed too, flagged as migrated.
+ */
+static void irqhint_add_carried(VirtIOIrqhint *s, IrqhintSourceList ***tail)
+{
+    struct virtio_irqhint_config *hdr = irqhint_header(s);
+    struct virtio_irqhint_entry *table = irqhint_table(s);
+    uint16_t n = MIN(le16_to_cpu(hdr->num_entries), s->max_entries);
+    PCIBus *root = s->self_pci ? pci_device_root_bus(s->self_pci) : NULL;
+
+    for (int i = 0; i < n; i++) {
+        struct virtio_irqhint_entry *e = &table[i];
+        IrqhintSource *src;
+        PCIDevice *dev;
+        intList **htail;
+
+        if (!(le16_to_cpu(e->flags) & VIRTIO_IRQHINT_FLAG_MIGRATED)) {
+            continue;
+        }
+        src = g_new0(IrqhintSource, 1);
+        dev = root ? pci_find_device(root, e->bus, e->devfn) : NULL;
+        src->qdev = dev ? object_get_canonical_path(OBJECT(dev)) :
+                          g_strdup("(not found)");
+        src->segment = le16_to_cpu(e->segment);
+        src->bus = e->bus;
+        src->devfn = e->devfn;
+        src->msix = e->type == VIRTIO_IRQHINT_TYPE_MSIX;
+        src->index = le16_to_cpu(e->index);
+        src->observed = false;
+        src->migrated = true;
+        src->reason = e->reason < IRQHINT_REASON__MAX ? e->reason :
+                                                        IRQHINT_REASON_NONE;
+        src->published = true;
+        htail = &src->hint;
+        for (int j = 0; j < MIN(e->nr_vcpus, VIRTIO_IRQHINT_MAX_VCPUS); j++) {
+            QAPI_LIST_APPEND(htail, le32_to_cpu(e->apic_id[j]));
+        }
+        QAPI_LIST_APPEND(*tail, src);
+    }
+}
+
 IrqhintInfo *qmp_query_irqhint(Error **errp)
 {
     VirtIOIrqhint *s = irqhint_get(errp);
@@ -672,7 +722,11 @@ IrqhintInfo *qmp_query_irqhint(Error **errp)
         return NULL;
     }
     hdr = irqhint_header(s);
-    irqhint_refresh_map(s);
+    /*
+     * No refresh here: the map shown is the one the published hints were
+     * computed from.  A query must not consume a placement change that
+     * the refresh (and so the guest) has not seen yet.
+     */
 
     info = g_new0(IrqhintInfo, 1);
     info->qdev = object_get_canonical_path(OBJECT(s));
@@ -720,6 +774,7 @@ IrqhintInfo *qmp_query_irqhint(Error **errp)
         }
         QAPI_LIST_APPEND(stail, src);
     }
+    irqhint_add_carried(s, &stail);
     object_child_foreach_recursive(qdev_get_machine(),
                                    irqhint_add_unobserved, &stail);
     return info;
@@ -931,10 +986,19 @@ static int virtio_irqhint_post_load(void *opaque, int version_id)
     uint16_t n = le16_to_cpu(hdr->num_entries);
 
     if (le16_to_cpu(hdr->max_entries) != s->max_entries || n > s->max_entries ||
-        le16_to_cpu(hdr->entry_size) != sizeof(struct virtio_irqhint_entry)) {
+        le16_to_cpu(hdr->entry_size) != sizeof(struct virtio_irqhint_entry) ||
+        le16_to_cpu(hdr->max_vcpus) != VIRTIO_IRQHINT_MAX_VCPUS) {
         error_report("virtio-irqhint: migrated table does not fit "
-                     "(max-entries %u here, %u on the source)", s->max_entries,
-                     le16_to_cpu(hdr->max_entries));
+                     "(max-entries %u here, %u on the source; %u entries, "
+                     "entry size %u, max vCPUs %u)", s->max_entries,
+                     le16_to_cpu(hdr->max_entries), n,
+                     le16_to_cpu(hdr->entry_size),
+                     le16_to_cpu(hdr->max_vcpus));
+        return -EINVAL;
+    }
+    if (le32_to_cpu(hdr->generation) & 1) {
+        error_report("virtio-irqhint: migrated table is mid-update "
+                     "(odd generation %u)", le32_to_cpu(hdr->generation));
         return -EINVAL;
     }
     s->generation = le32_to_cpu(hdr->generation) & ~1u;
@@ -957,6 +1021,10 @@ static const VMStateDescription vmstate_virtio_irqhint_device = {
     .minimum_version_id = 1,
     .post_load = virtio_irqhint_post_load,
     .fields = (const VMStateField[]) {
+        /* The buffer is sized by max-entries, which must match. */
+        VMSTATE_UINT16_EQUAL(max_entries, VirtIOIrqhint,
+                             "start irqhint here with the source's "
+                             "max-entries"),
         VMSTATE_VBUFFER_UINT32(config, VirtIOIrqhint, 1, NULL, config_size),
         VMSTATE_END_OF_LIST()
     },

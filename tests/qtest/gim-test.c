@@ -524,14 +524,17 @@ static void test_coalesce(void *obj, void *data, QGuestAllocator *alloc)
     expect_record(&e, 1, 1, 0x99, 4);
     expect_no_record(&e);
 
-    /* Running: a coalesced input rings no doorbell. */
+    /*
+     * Running: the pending vectors are listed; a coalesced input lists
+     * nothing new and rings no doorbell.
+     */
     gim_iface_writel(gim, 0, GIM_IFACE_RUNNING, running(1, 1));
-    gim_iface_writel(gim, 0, GIM_IFACE_ACK, 1);
+    expect_lrs(gim, 0, 2, (const uint8_t[]){ 0x98, 0x99 });
     gim_iface_writel(gim, 0, GIM_IFACE_STATUS, 0xffffffff);
     msix_clear(gim);
     gim_doorbell(gim, 30);
     check_counters(gim, 8, 4, 0, 4, 0, 4);
-    g_assert_cmpuint(gim_iface_readl(gim, 0, GIM_IFACE_LR_COUNT), ==, 0);
+    expect_lrs(gim, 0, 2, (const uint8_t[]){ 0x98, 0x99 });
     expect_no_msix(gim);
 }
 
@@ -742,7 +745,12 @@ static void test_running(void *obj, void *data, QGuestAllocator *alloc)
     expect_lrs(gim, 1, 2, v30_31);
     g_assert_false(qgim_msix_fired(gim, 1));
 
-    /* ACK empties the list registers and clears DOORBELL. */
+    /*
+     * Software takes both (clears their bits) and acks: the list
+     * registers empty and DOORBELL clears.
+     */
+    irr_clear(&e, 2, 1, 0x30);
+    irr_clear(&e, 2, 1, 0x31);
     gim_iface_writel(gim, 1, GIM_IFACE_ACK, 1);
     expect_lrs(gim, 1, 0, NULL);
     g_assert_cmphex(gim_iface_readl(gim, 1, GIM_IFACE_STATUS), ==, 0);
@@ -902,6 +910,81 @@ static void test_schedule(void *obj, void *data, QGuestAllocator *alloc)
     expect_record(&e, 1, 2, 7, 3);
     expect_record(&e, 1, 2, 5, 5);
     expect_no_record(&e);
+}
+
+/*
+ * The ACK race: outputs that arrive after the hypervisor read the list
+ * registers and before it acknowledged them are not stranded.  One is a
+ * new vector (appended to the list), one the vector it is taking (merged
+ * with its list register after it cleared the bit); with COALESCE, a
+ * stranded vector would swallow every later input too.
+ */
+static void test_ack_race(void *obj, void *data, QGuestAllocator *alloc)
+{
+    QGim *gim = obj;
+    GimEnv e;
+    const uint8_t v30[] = { 0x30 }, both[] = { 0x30, 0x31 };
+
+    env_init(&e, gim, alloc, 4, 2, 32);
+    gim_iface_writel(gim, 1, GIM_IFACE_RUNNING, running(2, 1));
+    gim_route(gim, 40, GIM_FN_COALESCE, 2, 1, 0x30, 0);
+    gim_route(gim, 41, GIM_FN_COALESCE, 2, 1, 0x31, 0);
+    gim_doorbell(gim, 40);
+    g_assert_true(qgim_msix_fired(gim, 1));
+
+    /* The hypervisor reads one list register and takes 0x30... */
+    expect_lrs(gim, 1, 1, v30);
+    irr_clear(&e, 2, 1, 0x30);
+    /* ... while 0x31 and 0x30 again arrive ... */
+    gim_doorbell(gim, 41);
+    gim_doorbell(gim, 40);
+    check_counters(gim, 3, 3, 0, 0, 3, 0);
+    g_assert_false(qgim_msix_fired(gim, 1));
+    /* ... and then acknowledges: both are listed again, and it rang. */
+    gim_iface_writel(gim, 1, GIM_IFACE_ACK, 1);
+    expect_lrs(gim, 1, 2, both);
+    g_assert_cmphex(gim_iface_readl(gim, 1, GIM_IFACE_STATUS), ==,
+                    GIM_IFACE_STATUS_DOORBELL);
+    g_assert_true(qgim_msix_fired(gim, 1));
+
+    /* Taken whole and acknowledged: empty, quiet. */
+    irr_clear(&e, 2, 1, 0x30);
+    irr_clear(&e, 2, 1, 0x31);
+    gim_iface_writel(gim, 1, GIM_IFACE_ACK, 1);
+    expect_lrs(gim, 1, 0, NULL);
+    g_assert_cmphex(gim_iface_readl(gim, 1, GIM_IFACE_STATUS), ==, 0);
+    expect_no_msix(gim);
+
+    /* COALESCE is not stuck: the next input is delivered and rings. */
+    gim_doorbell(gim, 41);
+    expect_lrs(gim, 1, 1, both + 1);
+    g_assert_true(qgim_msix_fired(gim, 1));
+    check_counters(gim, 4, 4, 0, 0, 4, 0);
+    expect_no_record(&e);
+}
+
+/*
+ * x-gim-stress: random routing, rescheduling, and a hypervisor that takes
+ * and acknowledges list registers at random points between posts.
+ */
+static void test_stress(void *obj, void *data, QGuestAllocator *alloc)
+{
+    QGim *gim = obj;
+    QTestState *qts = qgim_qts(gim);
+    GimEnv e;
+    QDict *ret;
+
+    env_init(&e, gim, alloc, 3, 4, 64);
+    for (int seed = 1; seed <= 3; seed++) {
+        ret = qtest_qmp_assert_success_ref(qts,
+            "{ 'execute': 'x-gim-stress', 'arguments': "
+            "{ 'count': 100000, 'seed': %d } }", seed);
+        g_assert_cmpint(qdict_get_int(ret, "inputs"), ==, 100000);
+        g_assert_cmpint(qdict_get_int(ret, "delivered"), >, 1000);
+        g_assert_cmpint(qdict_get_int(ret, "lost"), ==, 0);
+        qobject_unref(ret);
+    }
+    table_popcount(&e);     /* and nothing was written past the table */
 }
 
 /* Tests: the inactive log */
@@ -1809,43 +1892,6 @@ static void test_two_devices(void)
 #define MIG_DESTS   4
 #define MIG_LOGSZ   8
 
-static void wait_running(QTestState *qts)
-{
-    gint64 end = g_get_monotonic_time() + WAIT_US;
-
-    for (;;) {
-        QDict *rsp = qtest_qmp(qts, "{ 'execute': 'query-status' }");
-        bool run = qdict_get_bool(qdict_get_qdict(rsp, "return"), "running");
-
-        qobject_unref(rsp);
-        if (run) {
-            return;
-        }
-        g_assert_cmpint(g_get_monotonic_time(), <, end);
-        g_usleep(10000);
-    }
-}
-
-static void wait_migrated(QTestState *qts)
-{
-    gint64 end = g_get_monotonic_time() + WAIT_US;
-
-    for (;;) {
-        QDict *ret = qtest_qmp_assert_success_ref(qts,
-                         "{ 'execute': 'query-migrate' }");
-        const char *st = qdict_get_try_str(ret, "status");
-        bool done = !g_strcmp0(st, "completed");
-
-        g_assert_cmpstr(st, !=, "failed");
-        qobject_unref(ret);
-        if (done) {
-            return;
-        }
-        g_assert_cmpint(g_get_monotonic_time(), <, end);
-        g_usleep(10000);
-    }
-}
-
 /* Every readable register of BAR0 (CNT_RESET is write-only, reads 0). */
 static uint32_t *snapshot(QGim *gim)
 {
@@ -1920,8 +1966,8 @@ static void test_migration(void)
 
     qtest_qmp_assert_success(src, "{ 'execute': 'migrate',"
                              " 'arguments': { 'uri': %s } }", uri);
-    wait_migrated(src);
-    wait_running(dst);
+    qos_wait_migrated(src);
+    qos_wait_running(dst);
 
     /* The destination has the same registers, table and log. */
     dg = g_new0(QGim, 1);
@@ -1984,8 +2030,15 @@ static void test_migration(void)
     g_assert_cmpuint(qdict_get_int(info, "table-base"), ==, MIG_TABLE);
     qobject_unref(info);
 
-    /* After an ACK, the next delivery rings interface 2's doorbell. */
+    /*
+     * The hypervisor takes both (clears their bits) and acks: nothing is
+     * left, so nothing rings until the next delivery.
+     */
+    irr_clear(&e, 0, 3, 0xfe);
+    irr_clear(&e, 0, 3, 0x10);
     gim_iface_writel(dg, 2, GIM_IFACE_ACK, 1);
+    expect_lrs(dg, 2, 0, NULL);
+    g_assert_false(qgim_msix_fired(dg, 2));
     gim_doorbell(dg, 5);
     g_assert_true(qgim_msix_fired(dg, 2));
 
@@ -1995,6 +2048,61 @@ static void test_migration(void)
     qtest_quit(dst);
     qtest_quit(src);
     unlink(sock);
+    rmdir(tmp);
+}
+
+/*
+ * A migration stream is input too: a destination configured with other
+ * array sizes, or a route no register write could produce, is refused
+ * with a reason.
+ */
+static void test_migration_bad_stream(void)
+{
+    g_autofree char *tmp = g_dir_make_tmp("gim-mig-XXXXXX", NULL);
+    g_autofree char *file = g_strdup_printf("%s/state", tmp);
+    g_autofree char *out = NULL;
+    QTestState *qts;
+    QPCIBus *bus;
+    QGim *gim;
+    /* Route 7 in the stream: CTRL, TARGET, VECTOR, DEST_MASK, big-endian */
+    const uint8_t route[16] = {
+        0, 0, 0, GIM_FN_DELIVER, 0x00, 0xab, 0xcd, 0xef, 0, 0, 0, 0x5a,
+        0, 0, 0, 0,
+    };
+    uint8_t bad[16];
+
+    if (!qtest_has_device("gim")) {
+        g_test_skip("no gim device in this QEMU");
+        return;
+    }
+    /* -nodefaults: what qos_load_file() starts must match. */
+    qts = qtest_init("-machine pc -nodefaults -device gim,addr=04.0");
+    gim = gim_on(qts, &bus, QGIM_SLOT);
+    gim_route(gim, 7, GIM_FN_DELIVER, 0xcdef, 0xab, 0x5a, 0);
+    qos_migrate_to_file(qts, file);
+
+    g_assert_cmpint(qos_load_file("-device gim,addr=04.0", file, &out), ==,
+                    124);
+    g_free(out);
+    g_assert_cmpint(qos_load_file("-device gim,addr=04.0,irqs=16", file,
+                                  &out), ==, 1);
+    g_assert_nonnull(strstr(out, "with the source's 'irqs'"));
+    g_free(out);
+    g_assert_cmpint(qos_load_file("-device gim,addr=04.0,interfaces=2",
+                                  file, &out), ==, 1);
+    g_assert_nonnull(strstr(out, "with the source's 'interfaces'"));
+    g_free(out);
+
+    memcpy(bad, route, sizeof(bad));
+    bad[4] = 0xff;          /* target bits 31:24 are not a register's */
+    qos_patch_file(file, route, bad, sizeof(route));
+    g_assert_cmpint(qos_load_file("-device gim,addr=04.0", file, &out), ==,
+                    1);
+    g_assert_nonnull(strstr(out, "migrated route 7 is invalid"));
+
+    gim_off(gim, bus);
+    qtest_quit(qts);
+    unlink(file);
     rmdir(tmp);
 }
 
@@ -2014,6 +2122,8 @@ static void register_gim_test(void)
     qos_add_test("table-max", "gim", test_table_max, NULL);
     qos_add_test("running", "gim", test_running, NULL);
     qos_add_test("schedule", "gim", test_schedule, NULL);
+    qos_add_test("ack-race", "gim", test_ack_race, NULL);
+    qos_add_test("stress", "gim", test_stress, NULL);
     qos_add_test("log-overflow", "gim", test_log_overflow, NULL);
     qos_add_test("log-ring", "gim", test_log_ring, NULL);
     qos_add_test("bad-config", "gim", test_bad_config, NULL);
@@ -2032,6 +2142,8 @@ static void register_gim_test(void)
         qtest_add_func("/gim/qmp/no-device", test_no_device);
         qtest_add_func("/gim/qmp/two-devices", test_two_devices);
         qtest_add_func("/gim/migration", test_migration);
+        qtest_add_func("/gim/bad-stream",
+                       test_migration_bad_stream);
     }
 }
 

@@ -482,6 +482,134 @@ static void test_inject(void *obj, void *data, QGuestAllocator *alloc)
     g_assert_cmpint(read_header(ih->vdev).num_entries, ==, 0);
 }
 
+/*
+ * A guest may aim irqhint's config interrupt at any MMIO: here at edu's
+ * "raise interrupt" register, so that publishing raises edu's MSI, a new
+ * source for the observer while irqhint is publishing.  QEMU must keep
+ * answering (it once deadlocked on irqhint's own lock).  A watchdog kills
+ * a QEMU that stops answering, so the test fails instead of hanging.
+ */
+static pid_t watched_qemu;
+
+static void kill_watched_qemu(int sig)
+{
+    if (watched_qemu > 0) {
+        kill(watched_qemu, SIGKILL);
+    }
+}
+
+static void test_msix_loop(void *obj, void *data, QGuestAllocator *alloc)
+{
+    QVirtioIrqhint *ih = obj;
+    QVirtioPCIDevice *pv = &container_of(ih, QVirtioIrqhintPCI,
+                                         irqhint)->pci_vdev;
+    QTestState *qts = pv->pdev->bus->qts;
+    uint8_t devfn = QPCI_DEVFN(EDU_SLOT, 0);
+    uint64_t off = pv->pdev->msix_table_off;
+    QPCIDevice *edu;
+    QPCIBar bar;
+    QDict *info;
+
+    edu = edu_setup(pv->pdev->bus, &bar);
+    qpci_msix_enable(pv->pdev);
+    qvirtio_pci_set_msix_configuration_vector(pv, alloc, 0);
+    start_driver(ih->vdev);
+    /* Config vector 0 now writes 1 to edu's RAISE_IRQ register. */
+    qpci_io_writel(pv->pdev, pv->pdev->msix_table_bar,
+                   off + PCI_MSIX_ENTRY_LOWER_ADDR, bar.addr + EDU_RAISE_IRQ);
+    qpci_io_writel(pv->pdev, pv->pdev->msix_table_bar,
+                   off + PCI_MSIX_ENTRY_UPPER_ADDR, bar.addr >> 32);
+    qpci_io_writel(pv->pdev, pv->pdev->msix_table_bar,
+                   off + PCI_MSIX_ENTRY_DATA, 1);
+
+    watched_qemu = qtest_pid(qts);
+    signal(SIGALRM, kill_watched_qemu);
+    alarm(20);
+    /* Publishing sends the config interrupt... */
+    qtest_qmp_assert_success(qts, "{ 'execute': 'x-irqhint-inject',"
+        " 'arguments': { 'entries': [ { 'bus': 0, 'devfn': 8, 'type': 1,"
+        " 'index': 0, 'apic-ids': [ 0 ] } ] } }");
+    /* ... edu's MSI arrives, is tracked and gets its hint published. */
+    info = wait_source(qts, devfn, false, 0, 1);
+    qobject_unref(info);
+    qtest_qmp_assert_success(qts, "{ 'execute': 'x-irqhint-inject',"
+                             " 'arguments': { 'entries': [] } }");
+    qobject_unref(query(qts));
+    alarm(0);
+    watched_qemu = 0;
+    g_free(edu);
+    unpin_self();
+}
+
+/* The vCPU threads' IDs, by cpu-index. */
+static int vcpu_tid(QTestState *qts, int cpu_index)
+{
+    QDict *rsp = qtest_qmp(qts, "{ 'execute': 'query-cpus-fast' }");
+    QList *cpus = qdict_get_qlist(rsp, "return");
+    QListEntry *e;
+    int tid = -1;
+
+    QLIST_FOREACH_ENTRY(cpus, e) {
+        QDict *c = qobject_to(QDict, qlist_entry_obj(e));
+
+        if (qdict_get_int(c, "cpu-index") == cpu_index) {
+            tid = qdict_get_int(c, "thread-id");
+        }
+    }
+    qobject_unref(rsp);
+    g_assert_cmpint(tid, >, 0);
+    return tid;
+}
+
+/*
+ * A query must not change what gets published: re-pin a vCPU thread, query
+ * before the next refresh, and the hint must still follow at that refresh
+ * (it once stayed stale for good: the query consumed the change).
+ */
+static void test_query_repin(void *obj, void *data, QGuestAllocator *alloc)
+{
+    QVirtioIrqhint *ih = obj;
+    QVirtioPCIDevice *pv = &container_of(ih, QVirtioIrqhintPCI,
+                                         irqhint)->pci_vdev;
+    QTestState *qts = pv->pdev->bus->qts;
+    uint8_t devfn = QPCI_DEVFN(EDU_SLOT, 0);
+    int other = other_cpu();
+    struct virtio_irqhint_entry e;
+    QPCIDevice *edu;
+    QPCIBar bar;
+    cpu_set_t set;
+    uint32_t gen;
+
+    if (other < 0) {
+        g_test_skip("one host CPU: cannot re-pin a vCPU elsewhere");
+        unpin_self();
+        return;
+    }
+    start_driver(ih->vdev);
+    edu = edu_setup(pv->pdev->bus, &bar);
+    gen = qvirtio_config_readl(ih->vdev, 0);
+    edu_raise(edu, bar, 1);
+    qobject_unref(wait_source(qts, devfn, false, 0, 1));
+    gen = wait_generation(qts, ih->vdev, gen);
+    e = find_entry(ih->vdev, devfn, VIRTIO_IRQHINT_TYPE_MSI, 0);
+    assert_hint(&e, VIRTIO_IRQHINT_REASON_COLOCATED, 2,
+                (uint32_t[]){ 0, 1 });
+
+    /* Re-pin vCPU 1 away (as virsh vcpupin --live does), query at once. */
+    CPU_ZERO(&set);
+    CPU_SET(other, &set);
+    g_assert_cmpint(sched_setaffinity(vcpu_tid(qts, 1), sizeof(set), &set),
+                    ==, 0);
+    qobject_unref(query(qts));
+
+    /* The refresh (every second) sees the move and republishes. */
+    gen = wait_generation(qts, ih->vdev, gen);
+    e = find_entry(ih->vdev, devfn, VIRTIO_IRQHINT_TYPE_MSI, 0);
+    assert_hint(&e, VIRTIO_IRQHINT_REASON_COLOCATED, 1, (uint32_t[]){ 0 });
+    g_free(edu);
+    unpin_self();
+}
+
 /* Command-line behaviour, run as separate QEMU processes */
 
 static void test_twice(void)
@@ -546,24 +674,6 @@ static QVirtioPCIDevice *irqhint_on(QTestState *qts, QPCIBus **bus)
     return dev;
 }
 
-static void wait_running(QTestState *qts)
-{
-    gint64 end = g_get_monotonic_time() + WAIT_US;
-
-    for (;;) {
-        QDict *rsp = qtest_qmp(qts, "{ 'execute': 'query-status' }");
-        bool running = qdict_get_bool(qdict_get_qdict(rsp, "return"),
-                                      "running");
-
-        qobject_unref(rsp);
-        if (running) {
-            return;
-        }
-        g_assert_cmpint(g_get_monotonic_time(), <, end);
-        g_usleep(10000);
-    }
-}
-
 static void test_migration(void)
 {
     g_autofree char *tmp = g_dir_make_tmp("irqhint-mig-XXXXXX", NULL);
@@ -578,7 +688,7 @@ static void test_migration(void)
     QPCIBar bar;
     struct virtio_irqhint_entry se, de;
     uint32_t sgen, dgen;
-    QDict *info;
+    QDict *info, *src_info;
 
     pin_self();
     src = qtest_initf("%s", args);
@@ -594,7 +704,7 @@ static void test_migration(void)
 
     qtest_qmp_assert_success(src, "{ 'execute': 'migrate',"
                              " 'arguments': { 'uri': %s } }", uri);
-    wait_running(dst);
+    qos_wait_running(dst);
 
     ddev = irqhint_on(dst, &dbus);
     dgen = wait_generation(dst, &ddev->vdev, sgen);
@@ -603,8 +713,17 @@ static void test_migration(void)
     g_assert(le16_to_cpu(de.flags) & VIRTIO_IRQHINT_FLAG_MIGRATED);
     de.flags = se.flags;
     g_assert(memcmp(&se, &de, sizeof(se)) == 0);
+    /* The carried entry is in the guest's table, so QMP lists it too. */
     info = query(dst);
     g_assert_cmpint(qdict_get_int(info, "entries"), ==, 1);
+    src_info = find_source(info, devfn, false, 0);
+    g_assert_nonnull(src_info);
+    g_assert_true(qdict_get_bool(src_info, "migrated"));
+    g_assert_false(qdict_get_bool(src_info, "observed"));
+    g_assert_true(qdict_get_bool(src_info, "published"));
+    g_assert_cmpint(qlist_size(qdict_get_qlist(src_info, "hint")), ==,
+                    se.nr_vcpus);
+    g_assert_cmpstr(qdict_get_str(src_info, "qdev"), !=, "(not found)");
     qobject_unref(info);
 
     /* The source's next interrupt here replaces the carried entry. */
@@ -617,6 +736,10 @@ static void test_migration(void)
     g_assert_false(le16_to_cpu(de.flags) & VIRTIO_IRQHINT_FLAG_MIGRATED);
     info = query(dst);
     g_assert_cmpint(qdict_get_int(info, "entries"), ==, 1);
+    src_info = find_source(info, devfn, false, 0);
+    g_assert_nonnull(src_info);
+    g_assert_false(qdict_get_bool(src_info, "migrated"));
+    g_assert_true(qdict_get_bool(src_info, "observed"));
     qobject_unref(info);
 
     g_free(edu);
@@ -632,6 +755,72 @@ static void test_migration(void)
     rmdir(tmp);
 }
 
+/*
+ * A migration stream is input too: a destination with another max-entries,
+ * or a table caught mid-update (odd generation), is refused with a reason,
+ * never loaded or aborted on.
+ */
+static void test_migration_bad_stream(void)
+{
+    g_autofree char *tmp = g_dir_make_tmp("irqhint-mig-XXXXXX", NULL);
+    g_autofree char *file = g_strdup_printf("%s/state", tmp);
+    const char *dev = "-smp 2 -device virtio-irqhint-pci,addr=04.0";
+    /* -nodefaults: what qos_load_file() starts must match. */
+    g_autofree char *args = g_strdup_printf("-machine pc -nodefaults %s",
+                                            dev);
+    g_autofree char *small = g_strdup_printf("%s,max-entries=32", dev);
+    g_autofree char *out = NULL;
+    QTestState *qts;
+    QPCIBus *bus;
+    QVirtioPCIDevice *vdev;
+    uint8_t find[14], repl[14];
+    uint32_t gen;
+    int rc;
+
+    qts = qtest_initf("%s", args);
+    vdev = irqhint_on(qts, &bus);
+    gen = qvirtio_config_readl(&vdev->vdev, 0);
+    qtest_qmp_assert_success(qts, "{ 'execute': 'x-irqhint-inject',"
+        " 'arguments': { 'entries': [ { 'bus': 0, 'devfn': 8, 'type': 1,"
+        " 'index': 0, 'apic-ids': [ 0 ] } ] } }");
+    gen = wait_generation(qts, &vdev->vdev, gen);
+    qos_migrate_to_file(qts, file);
+
+    /* The untouched stream loads. */
+    g_assert_cmpint(qos_load_file(dev, file, &out), ==, 124);
+    g_free(out);
+
+    /* Another max-entries here: refused before the table is read. */
+    rc = qos_load_file(small, file, &out);
+    g_assert_cmpint(rc, ==, 1);
+    g_assert_nonnull(strstr(out, "with the source's max-entries"));
+    g_free(out);
+
+    /*
+     * max-entries (big-endian in the stream), then the config header
+     * (little-endian): generation, num-entries, max-entries, entry size,
+     * max vCPUs.  An odd generation is a table in mid-update.
+     */
+    stw_be_p(find, 64);
+    stl_le_p(find + 2, gen);
+    stw_le_p(find + 6, 1);
+    stw_le_p(find + 8, 64);
+    stw_le_p(find + 10, sizeof(struct virtio_irqhint_entry));
+    stw_le_p(find + 12, VIRTIO_IRQHINT_MAX_VCPUS);
+    memcpy(repl, find, sizeof(find));
+    stl_le_p(repl + 2, gen | 1);
+    qos_patch_file(file, find, repl, sizeof(find));
+    rc = qos_load_file(dev, file, &out);
+    g_assert_cmpint(rc, ==, 1);
+    g_assert_nonnull(strstr(out, "odd generation"));
+
+    qos_object_destroy((QOSGraphObject *)vdev);
+    qpci_free_pc(bus);
+    qtest_quit(qts);
+    unlink(file);
+    rmdir(tmp);
+}
+
 static void register_virtio_irqhint_test(void)
 {
     QOSGraphTestOptions edu_opts = { .before = before_edu };
@@ -642,6 +831,9 @@ static void register_virtio_irqhint_test(void)
     qos_add_test("msix-hint", "virtio-irqhint", test_msix_hint, &rng_opts);
     qos_add_test("bad-qmp", "virtio-irqhint", test_bad_qmp, NULL);
     qos_add_test("inject", "virtio-irqhint", test_inject, NULL);
+    qos_add_test("msix-loop", "virtio-irqhint", test_msix_loop, &edu_opts);
+    qos_add_test("query-repin", "virtio-irqhint", test_query_repin,
+                 &edu_opts);
 
     if (!strcmp(qtest_get_arch(), "x86_64")) {
         qtest_add_func("/virtio-irqhint/cmdline/twice", test_twice);
@@ -650,6 +842,8 @@ static void register_virtio_irqhint_test(void)
         qtest_add_func("/virtio-irqhint/cmdline/help", test_help);
         qtest_add_func("/virtio-irqhint/qmp/no-device", test_no_device);
         qtest_add_func("/virtio-irqhint/migration", test_migration);
+        qtest_add_func("/virtio-irqhint/bad-stream",
+                       test_migration_bad_stream);
     }
 }
 

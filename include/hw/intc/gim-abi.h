@@ -90,6 +90,7 @@
 
 #define GIM_TARGET(guest, dest) \
     (((guest) & 0xffff) | (((dest) & 0xff) << 16))
+#define GIM_TARGET_MASK             0x00ffffffu
 #define GIM_TARGET_GUEST(t)         ((t) & 0xffff)
 #define GIM_TARGET_DEST(t)          (((t) >> 16) & 0xff)
 
@@ -114,12 +115,20 @@
  * bit goes from clear to set (like a posted-interrupt ON bit).
  */
 #define GIM_IFACE_STATUS_DOORBELL   (1u << 1)
-#define GIM_IFACE_ACK               0x0c    /* WO: empty the list registers */
+/*
+ * ACK (any value): software took the vectors it read from the list
+ * registers and cleared their bits in the table.  GIM empties the list
+ * registers and clears DOORBELL, then reloads whatever is still pending in
+ * the IRR (outputs that arrived after software read the list) and, if it
+ * loaded any, sets DOORBELL and rings again.
+ */
+#define GIM_IFACE_ACK               0x0c    /* WO */
 #define GIM_IFACE_LR(n)             (0x10 + (n) * 4)  /* RO */
 #define GIM_LR_VALID                (1u << 31)
 #define GIM_LR_VECTOR(lr)           ((lr) & 0xff)
 
 /* Pending table: one 256-bit IRR (32 bytes) per (guest, destination). */
+#define GIM_NR_VECTORS              256
 #define GIM_IRR_SIZE                32
 #define GIM_IRR_OFFSET(guest, dest, nr_dests) \
     (((uint64_t)(guest) * (nr_dests) + (dest)) * GIM_IRR_SIZE)

@@ -61,8 +61,8 @@ struct GIMState {
     uint32_t cnt_delivered;
     uint32_t cnt_logged;
 
-    GIMRoute routes[GIM_MAX_IRQS];
-    GIMIface ifaces[GIM_MAX_IFACES];
+    GIMRoute *routes;           /* nr_irqs of them */
+    GIMIface *ifaces;           /* nr_ifaces of them */
 
     /* config */
     uint32_t nr_irqs;
