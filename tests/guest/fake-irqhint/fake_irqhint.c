@@ -30,9 +30,9 @@
  *   add | del                  register / unregister the device
  *
  * Without "tunstable" the transport's generation never changes, as for a
- * transport that keeps none.  Numbers take C prefixes (0x..).  A device is added at load time unless
- * autoadd=0.  Reads beyond the 4 KiB return 0xff, as QEMU does beyond a
- * device's config.  Test-only; never load it on a real system.
+ * transport that keeps none.  Numbers take C prefixes (0x..).  A device
+ * is added at load time unless autoadd=0.  Reads beyond the 4 KiB return
+ * 0xff, as QEMU does beyond a device's config.  Test-only; never load it on a real system.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
