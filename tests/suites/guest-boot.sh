@@ -117,8 +117,9 @@ guest_boot_suite() {
             grep '^FAIL: hostile transport:' "$dir/fake.log"
             grep -q '^PASS: hostile transport:' "$dir/fake.log" ||
                 echo "(the selftest did not reach its hostile transport checks: status $rc)"
-            echo "--- console around the first soft lockup, if any"
-            tr -d '\r' <"$dir/fake/console.log" 2>/dev/null | grep -m1 -A15 'soft lockup'
+            echo "--- console at the first soft lockup or RCU stall, if any"
+            tr -d '\r' <"$dir/fake/console.log" 2>/dev/null |
+                grep -m1 -E -A24 'soft lockup|stall on CPU|detected stalls'
         } >"$dir/fake-hostile.log"
         result "$hostile" fail "$(grep -c '^FAIL: hostile transport:' "$dir/fake.log") checks failed, status $rc (log: $dir/fake.log)" \
             "$dir/fake-hostile.log"

@@ -228,6 +228,7 @@ fi
 # through "bounded", so that a livelocked driver fails the check instead of
 # hanging the selftest.
 H="hostile transport"
+LOCKUP='soft lockup|stall on CPU|detected stalls'
 hstat() { sed -n "s/^$1 //p" /tmp/hstats; }
 # Wait up to 10 s for "unsettled" to leave $1; 1 if stats blocked.
 hwait() {
@@ -276,13 +277,14 @@ if hwait "$u0"; then
     expect "$H: after remove: net affinity" "$(affinity "$irq0")" 0-3
 else
     fail "$H: debugfs stats not readable within 10 s (update work livelocked with ih->lock held)"
-    # What the kernel says about it (soft lockups are reported after ~20 s).
+    # What the kernel says about it: a soft lockup or an RCU stall on the
+    # spinning CPU, reported after ~20 s.
     t=0
-    while [ $t -lt 30 ] && ! dmesg | grep -q 'soft lockup'; do
+    while [ $t -lt 30 ] && ! dmesg | grep -qE "$LOCKUP"; do
         sleep 1
         t=$((t + 1))
     done
-    dmesg | grep -A12 'soft lockup' | head -40
+    dmesg | grep -E -A24 "$LOCKUP" | head -40
     fail "$H: unsettled not counted, rmmod while hostile not attempted"
     # Let the device settle so that the rest can go on.
     ctl tunstable 0
@@ -294,9 +296,9 @@ if ! bounded "rmmod irqhint" 100 || [ "$bg_rc" != 0 ]; then
     fail "$H: rmmod irqhint"
 fi
 
-if dmesg | grep -qE 'BUG|WARNING|Oops|general protection'; then
+if dmesg | grep -qE "BUG|WARNING|Oops|general protection|$LOCKUP"; then
     fail "kernel warnings:"
-    dmesg | grep -E -A20 'BUG|WARNING|Oops|general protection'
+    dmesg | grep -E -A20 "BUG|WARNING|Oops|general protection|$LOCKUP"
 else
     pass "no kernel warnings"
 fi
