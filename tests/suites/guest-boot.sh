@@ -14,7 +14,9 @@
 # (x-irqhint-inject), and checks from inside the guest what the driver did.
 # A second boot runs the driver's self-test against fake_irqhint, a
 # software device that plays what QEMU cannot be made to (a generation that
-# never settles, tables under concurrent change).
+# never settles, tables under concurrent change); its "hostile transport"
+# checks (a transport config generation that changes on every read: the
+# driver must stay responsive) are reported on a line of their own.
 # Logs: $LOGDIR/guest-boot/.
 
 guest_boot_suite() {
@@ -29,6 +31,7 @@ guest_boot_suite() {
     )
     local id ncpu rc line status reason tail_shown=
     local selftest="guest-boot: driver selftest with fake_irqhint"
+    local hostile="guest-boot: driver stays responsive to a hostile transport generation"
 
     rm -rf "$dir"
     mkdir -p "$dir"
@@ -39,6 +42,7 @@ guest_boot_suite() {
             result "${names[$id]}" skip "needs 2 usable host CPUs (placement puts vCPUs on different ones), have ${ncpu:-?}"
         done
         result "$selftest" skip "runs with the other guest boot tests"
+        result "$hostile" skip "runs with the other guest boot tests"
         return
     fi
 
@@ -52,6 +56,7 @@ guest_boot_suite() {
             result "${names[$id]}" fail "could not build the guest kernel/module/initramfs" "$dir/prepare.log"
         done
         result "$selftest" fail "could not build the guest kernel/module/initramfs" "$dir/prepare.log"
+        result "$hostile" fail "could not build the guest kernel/module/initramfs" "$dir/prepare.log"
         return
     fi
 
@@ -101,6 +106,23 @@ guest_boot_suite() {
         } >"$dir/fake-failures.log"
         result "$selftest" fail "status $rc, $(grep -c '^FAIL:' "$dir/fake.log") checks failed (log: $dir/fake.log)" \
             "$dir/fake-failures.log"
+    fi
+
+    # Its hostile-transport section (selftest.sh section 8), on its own.
+    if grep -q '^PASS: hostile transport:' "$dir/fake.log" &&
+       ! grep -q '^FAIL: hostile transport:' "$dir/fake.log"; then
+        result "$hostile" pass
+    else
+        {
+            grep '^FAIL: hostile transport:' "$dir/fake.log"
+            grep -q '^PASS: hostile transport:' "$dir/fake.log" ||
+                echo "(the selftest did not reach its hostile transport checks: status $rc)"
+            echo "--- console at the first soft lockup or RCU stall, if any"
+            tr -d '\r' <"$dir/fake/console.log" 2>/dev/null |
+                grep -m1 -E -A24 'soft lockup|stall on CPU|detected stalls'
+        } >"$dir/fake-hostile.log"
+        result "$hostile" fail "$(grep -c '^FAIL: hostile transport:' "$dir/fake.log") checks failed, status $rc (log: $dir/fake.log)" \
+            "$dir/fake-hostile.log"
     fi
 }
 

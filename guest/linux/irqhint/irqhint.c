@@ -153,7 +153,7 @@ struct irqhint {
 	struct irqhint_last last;
 	bool have_table;
 	u64 updates;		/* tables read and processed */
-	u64 unsettled;		/* reads given up on: generation moving */
+	u64 unsettled;		/* reads given up on: a generation moving */
 	u64 total[IRQHINT_NR_STATUS];
 	struct xarray saved;	/* irq -> struct irqhint_saved */
 	cpumask_var_t mask;	/* scratch: the hinted CPUs */
@@ -216,34 +216,89 @@ static unsigned int irqhint_config_window(struct virtio_device *vdev)
 }
 
 /*
- * Read header and table with the generation protocol into ih->rbuf and
- * @last.  Returns 0, or -EAGAIN when no consistent snapshot was seen.
+ * Plain reads of device configuration space.  virtio_cread_bytes() and the
+ * virtio_cread*() wrappers for wider fields retry for as long as the
+ * transport's generation changes, with no bound: a device that changes it
+ * on every read would hold us (and ih->lock) forever.  These are single
+ * accesses of 1, 2 or 4 bytes, which every transport can do in one go;
+ * consistency across them is irqhint_read_table()'s business.
+ */
+static u32 irqhint_get32(struct virtio_device *vdev, unsigned int offset)
+{
+	__le32 v;
+
+	vdev->config->get(vdev, offset, &v, sizeof(v));
+	return le32_to_cpu(v);
+}
+
+static u16 irqhint_get16(struct virtio_device *vdev, unsigned int offset)
+{
+	__le16 v;
+
+	vdev->config->get(vdev, offset, &v, sizeof(v));
+	return le16_to_cpu(v);
+}
+
+#define irqhint_get_hdr32(vdev, field) \
+	irqhint_get32(vdev, offsetof(struct virtio_irqhint_config, field))
+#define irqhint_get_hdr16(vdev, field) \
+	irqhint_get16(vdev, offsetof(struct virtio_irqhint_config, field))
+
+/* The transport's configuration generation; 0 where it keeps none. */
+static u32 irqhint_transport_gen(struct virtio_device *vdev)
+{
+	return vdev->config->generation ? vdev->config->generation(vdev) : 0;
+}
+
+/*
+ * Copy table entry @i, still in device (little-endian) byte order, one
+ * 32-bit word at a time.  No field of an entry straddles a 32-bit
+ * boundary, so each field comes from a single access.
+ */
+static void irqhint_read_entry(struct virtio_device *vdev, unsigned int i,
+			       struct virtio_irqhint_entry *e)
+{
+	unsigned int offset = VIRTIO_IRQHINT_ENTRY_OFFSET(i);
+	__le32 *w = (__le32 *)e;
+	unsigned int k;
+
+	BUILD_BUG_ON(sizeof(*e) % sizeof(*w));
+	BUILD_BUG_ON(VIRTIO_IRQHINT_TABLE_OFFSET % sizeof(*w));
+
+	for (k = 0; k < sizeof(*e) / sizeof(*w); k++)
+		vdev->config->get(vdev, offset + k * sizeof(*w), &w[k],
+				  sizeof(*w));
+}
+
+/*
+ * Read header and table into ih->rbuf and @last under the generation
+ * protocol: a snapshot counts when the device's generation field was even
+ * and, like the transport's own generation, did not change across it.
+ * Every attempt is a bounded number of plain reads and there are at most
+ * IRQHINT_READ_TRIES of them, whatever the device does.  Returns 0, or
+ * -EAGAIN when no consistent snapshot was seen.
  */
 static int irqhint_read_table(struct irqhint *ih, struct irqhint_last *last)
 {
 	struct virtio_device *vdev = ih->vdev;
 	unsigned int i, n, try;
-	u32 gen, gen2;
+	u32 gen, tgen;
 
 	for (try = 0; try < IRQHINT_READ_TRIES; try++) {
 		if (try)
 			usleep_range(100, 200);
 
-		virtio_cread_le(vdev, struct virtio_irqhint_config, generation,
-				&gen);
+		tgen = irqhint_transport_gen(vdev);
+		gen = irqhint_get_hdr32(vdev, generation);
 		if (gen & 1)
 			continue;
 
 		memset(last, 0, sizeof(*last));
 		last->generation = gen;
-		virtio_cread_le(vdev, struct virtio_irqhint_config,
-				num_entries, &last->num_entries);
-		virtio_cread_le(vdev, struct virtio_irqhint_config,
-				max_entries, &last->max_entries);
-		virtio_cread_le(vdev, struct virtio_irqhint_config,
-				entry_size, &last->entry_size);
-		virtio_cread_le(vdev, struct virtio_irqhint_config,
-				max_vcpus, &last->max_vcpus);
+		last->num_entries = irqhint_get_hdr16(vdev, num_entries);
+		last->max_entries = irqhint_get_hdr16(vdev, max_entries);
+		last->entry_size = irqhint_get_hdr16(vdev, entry_size);
+		last->max_vcpus = irqhint_get_hdr16(vdev, max_vcpus);
 
 		/* Only a layout we know can be parsed at all. */
 		if (last->entry_size != sizeof(struct virtio_irqhint_entry))
@@ -253,13 +308,11 @@ static int irqhint_read_table(struct irqhint *ih, struct irqhint_last *last)
 				  min(last->num_entries, last->max_entries));
 
 		for (i = 0; i < n; i++)
-			virtio_cread_bytes(vdev, VIRTIO_IRQHINT_ENTRY_OFFSET(i),
-					   &ih->rbuf[i], sizeof(ih->rbuf[i]));
+			irqhint_read_entry(vdev, i, &ih->rbuf[i]);
 		last->nread = n;
 
-		virtio_cread_le(vdev, struct virtio_irqhint_config, generation,
-				&gen2);
-		if (gen2 == gen)
+		if (irqhint_get_hdr32(vdev, generation) == gen &&
+		    irqhint_transport_gen(vdev) == tgen)
 			return 0;
 	}
 	return -EAGAIN;

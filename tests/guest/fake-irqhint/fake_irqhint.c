@@ -2,8 +2,9 @@
 /*
  * fake_irqhint: a software virtio-irqhint device, for testing the guest
  * driver (guest/linux/irqhint/) without the QEMU device, and with tables
- * the real device never produces (odd or moving generations, bad sizes,
- * counts beyond the table, garbage entries).
+ * the real device never produces (odd or moving generations, a transport
+ * generation that never settles, bad sizes, counts beyond the table,
+ * garbage entries).
  *
  * It registers a virtio device (ID VIRTIO_ID_IRQHINT, no virtqueues, no
  * parent bus) whose configuration space is a 4 KiB buffer, edited through
@@ -19,13 +20,19 @@
  *   unstable N                 the next N reads of generation each see it
  *                              advanced by 2 (a device updating under the
  *                              reader)
+ *   tunstable N                the next N calls of the transport's
+ *                              generation op (config->generation) each
+ *                              return a new value; N = 0xffffffff: every
+ *                              call, for all practical purposes (a hostile
+ *                              transport that never settles)
  *   features HEX               device features for the next "add"
  *   changed                    raise a configuration change
  *   add | del                  register / unregister the device
  *
- * Numbers take C prefixes (0x..).  A device is added at load time unless
- * autoadd=0.  Reads beyond the 4 KiB return 0xff, as QEMU does beyond a
- * device's config.  Test-only; never load it on a real system.
+ * Without "tunstable" the transport's generation never changes, as for a
+ * transport that keeps none.  Numbers take C prefixes (0x..).  A device
+ * is added at load time unless autoadd=0.  Reads beyond the 4 KiB return
+ * 0xff, as QEMU does beyond a device's config.  Test-only; never load it on a real system.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -55,9 +62,12 @@ struct fake_dev {
 };
 
 static DEFINE_MUTEX(fake_lock);		/* ctl commands, add/del */
-static DEFINE_SPINLOCK(fake_cfg_lock);	/* fake_cfg, fake_unstable */
+/* fake_cfg, fake_unstable, fake_tgen, fake_tunstable */
+static DEFINE_SPINLOCK(fake_cfg_lock);
 static u8 fake_cfg[FAKE_CONFIG_SIZE];
 static unsigned int fake_unstable;
+static u32 fake_tgen;			/* the transport's generation */
+static unsigned int fake_tunstable;
 static u64 fake_features = BIT_ULL(VIRTIO_F_VERSION_1) |
 			   BIT_ULL(VIRTIO_IRQHINT_F_NEAREST);
 static struct fake_dev *fake;
@@ -84,6 +94,21 @@ static void fake_get(struct virtio_device *vdev, unsigned int offset,
 	else
 		memcpy(buf, fake_cfg + offset, len);
 	spin_unlock_irqrestore(&fake_cfg_lock, flags);
+}
+
+static u32 fake_generation(struct virtio_device *vdev)
+{
+	unsigned long flags;
+	u32 gen;
+
+	spin_lock_irqsave(&fake_cfg_lock, flags);
+	if (fake_tunstable) {
+		fake_tunstable--;
+		fake_tgen++;
+	}
+	gen = fake_tgen;
+	spin_unlock_irqrestore(&fake_cfg_lock, flags);
+	return gen;
 }
 
 static void fake_set(struct virtio_device *vdev, unsigned int offset,
@@ -137,6 +162,7 @@ static const char *fake_bus_name(struct virtio_device *vdev)
 static const struct virtio_config_ops fake_config_ops = {
 	.get			= fake_get,
 	.set			= fake_set,
+	.generation		= fake_generation,
 	.get_status		= fake_get_status,
 	.set_status		= fake_set_status,
 	.reset			= fake_reset,
@@ -272,6 +298,8 @@ static int fake_cmd(char *cmd)
 		fake_put_le(a, b, 4);
 	} else if (!strcmp(cmd, "unstable") && !kstrtouint(args, 0, &a)) {
 		fake_unstable = a;
+	} else if (!strcmp(cmd, "tunstable") && !kstrtouint(args, 0, &a)) {
+		fake_tunstable = a;
 	} else {
 		spin_unlock_irqrestore(&fake_cfg_lock, flags);
 		return -EINVAL;

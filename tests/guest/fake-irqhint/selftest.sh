@@ -25,6 +25,26 @@ entry_irq() { sed -n "s/^$1 .* irq=\([0-9-]*\) .*/\1/p" "$dir/table"; }
 entry_status() { sed -n "s/^$1 .* status=\([^ ]*\)$/\1/p" "$dir/table"; }
 affinity() { cat "/proc/irq/$1/smp_affinity_list"; }
 
+# Run a command in the background and wait at most $2 tenths of a second
+# for it: 0 if it finished (its status in $bg_rc), 1 if not (it is left
+# behind, e.g. blocked on a lock of a livelocked driver).  $bg_waited:
+# the tenths waited.  A marker file, not kill -0: a finished child stays
+# a zombie until the shell reaps it.
+bg_n=0
+bounded() {
+    bg_n=$((bg_n + 1))
+    bg_done=/tmp/bounded.$bg_n
+    (sh -c "$1"; echo $? > "$bg_done.tmp"; mv "$bg_done.tmp" "$bg_done") &
+    bg_waited=0
+    while [ ! -e "$bg_done" ]; do
+        [ $bg_waited -ge "$2" ] && return 1
+        usleep 100000
+        bg_waited=$((bg_waited + 1))
+    done
+    bg_rc=$(cat "$bg_done")
+    return 0
+}
+
 expect() {
     # expect WHAT ACTUAL WANTED
     if [ "$2" = "$3" ]; then
@@ -198,9 +218,87 @@ else
     pass "debugfs removed"
 fi
 
-if dmesg | grep -qE 'BUG|WARNING|Oops|general protection'; then
+# 8. A hostile transport: its configuration generation (config->generation,
+# not the table's generation field) changes on every read.  The driver's
+# reads are bounded by its own tries: the update gives up, counts it as
+# unsettled and drops its lock, so debugfs stays readable and remove() is
+# not held up; it tries again on the next config change.  (A reader that
+# retries while the transport generation moves, as virtio_cread_bytes()
+# does, spins forever with ih->lock held: soft lockup.)  Reads of stats go
+# through "bounded", so that a livelocked driver fails the check instead of
+# hanging the selftest.
+H="hostile transport"
+LOCKUP='soft lockup|stall on CPU|detected stalls'
+hstat() { sed -n "s/^$1 //p" /tmp/hstats; }
+# Wait up to 10 s for "unsettled" to leave $1; 1 if stats blocked.
+hwait() {
+    left=100
+    while :; do
+        bounded "cat $dir/stats > /tmp/hstats" $left || return 1
+        left=$((left - bg_waited))
+        [ "$(hstat unsettled)" != "$1" ] && return 0
+        [ $left -le 0 ] && return 0
+        usleep 100000
+        left=$((left - 1))
+    done
+}
+insmod /lib/modules/irqhint.ko || fail "$H: insmod irqhint"
+insmod /lib/modules/fake_irqhint.ko || fail "$H: insmod fake_irqhint"
+dir=$(echo /sys/kernel/debug/virtio-irqhint/*)
+ctl clear
+ctl header 1 127 32 4
+ctl entry 0 $NET 1 2 1 0 1 2
+ctl gen 2
+update
+expect "$H: before: applied" "$(stat applied)" 1
+expect "$H: before: net affinity" "$(affinity "$irq0")" 2
+u0=$(stat unsettled)
+n0=$(stat updates)
+ctl tunstable 0xffffffff
+ctl changed
+if hwait "$u0"; then
+    pass "$H: update finished, stats readable within 10 s"
+    expect "$H: unsettled" "$(hstat unsettled)" $((u0 + 1))
+    expect "$H: updates" "$(hstat updates)" "$n0"
+    expect "$H: generation kept" "$(hstat generation)" 2
+    ctl changed
+    hwait $((u0 + 1)) || fail "$H: stats blocked after a second change"
+    expect "$H: next change: unsettled" "$(hstat unsettled)" $((u0 + 2))
+    if bounded "cat $dir/table > /tmp/htable" 100; then
+        pass "$H: table readable"
+    else
+        fail "$H: table not readable within 10 s"
+    fi
+    if bounded "rmmod fake_irqhint" 100 && [ "$bg_rc" = 0 ]; then
+        pass "$H: rmmod fake_irqhint (remove) while hostile"
+    else
+        fail "$H: rmmod fake_irqhint while hostile: not done within 10 s"
+    fi
+    expect "$H: after remove: net affinity" "$(affinity "$irq0")" 0-3
+else
+    fail "$H: debugfs stats not readable within 10 s (update work livelocked with ih->lock held)"
+    # What the kernel says about it: a soft lockup or an RCU stall on the
+    # spinning CPU, reported after ~20 s.
+    t=0
+    while [ $t -lt 30 ] && ! dmesg | grep -qE "$LOCKUP"; do
+        sleep 1
+        t=$((t + 1))
+    done
+    dmesg | grep -E -A24 "$LOCKUP" | head -40
+    fail "$H: unsettled not counted, rmmod while hostile not attempted"
+    # Let the device settle so that the rest can go on.
+    ctl tunstable 0
+    bounded "cat $dir/stats > /tmp/hstats" 300 ||
+        fail "$H: still livelocked after the transport settled"
+    bounded "rmmod fake_irqhint" 300 || fail "$H: rmmod fake_irqhint"
+fi
+if ! bounded "rmmod irqhint" 100 || [ "$bg_rc" != 0 ]; then
+    fail "$H: rmmod irqhint"
+fi
+
+if dmesg | grep -qE "BUG|WARNING|Oops|general protection|$LOCKUP"; then
     fail "kernel warnings:"
-    dmesg | grep -E -A20 'BUG|WARNING|Oops|general protection'
+    dmesg | grep -E -A20 "BUG|WARNING|Oops|general protection|$LOCKUP"
 else
     pass "no kernel warnings"
 fi
