@@ -26,14 +26,15 @@ idts_suite() {
         "CPUID 0x40000001 does not advertise it by default@$off@cpuid idts=0"
         "direct: device vector straight to guest A's handler, 0 exits@$on@direct idts=1"
         "remap: guest B's vector exits A acked (EXITINFO1 = ACKED | vector), remapped and injected into B@$on@remap idts=1"
-        "masked: a DIRECT vector with IF=0 or in an interrupt shadow is held and delivered directly, no exit@$on@masked idts=1"
+        "masked: a DIRECT vector with IF=0, in an interrupt shadow, or across sti; hlt is held and delivered directly, no exit@$on@masked idts=1"
         "hlt: a held DIRECT vector does not wake a guest halted with IF=0@$on@hlt idts=1"
+        "starve: a DIRECT vector held for a guest spinning with IF=0 does not block L1's lower-priority timer: it exits on time@$on@starve idts=1"
         "virq: a virtual interrupt (V_IRQ) queued by L1 survives a direct delivery@$on@virq idts=1"
         "snapshot: the table is read at VMRUN; later writes count from the next VMRUN@$on@snapshot idts=1"
         "baseline: intercept-and-inject without the feature@$off@baseline idts=0"
         "baseline: feature on, VMCB not enabled: classic exits (EXITINFO1 0)@$on@baseline idts=1"
         "baseline: feature off, VMCB shadowing fields filled in are ignored@$off@baseline magic idts=0"
-        "bad-table: bad tables/controls fail VMRUN with SVM_EXIT_ERR, IDTS_ERR | reason; then a good VMRUN@$on@bad-table idts=1"
+        "bad-table: bad tables/controls (beyond RAM, MMIO, ROM, read-only RAM, unknown CTL bits with or without ENABLE) fail VMRUN with SVM_EXIT_ERR, IDTS_ERR | reason; then a good VMRUN@$on@bad-table idts=1"
         "nmi: NMI, exceptions and INT n keep their architectural behaviour@$on@nmi idts=1"
     )
     local b name cpu args log rc line n=0
@@ -81,8 +82,14 @@ idts_suite() {
     local -a mons=(
         "counters: query-idt-shadow / info idt-shadow after direct (100 direct, 0 exits)@counters direct 100 0 0"
         "counters: after remap (100 direct, 200 vectored exits)@counters remap 100 200 0"
-        "counters: after bad-table (9 bad tables)@counters bad-table - - 9"
+        "counters: after bad-table (13 bad tables)@counters bad-table - - 13"
+        "counters: after starve (1 held and delivered direct, 1 vectored exit: L1's timer)@counters starve 1 1 0"
         "migration in the middle of a VMRUN keeps shadowing (state, table, counters)@migrate"
+        "held: query-idt-shadow / info idt-shadow show the DIRECT vector held for a guest with IF=0@held"
+        "held: a held DIRECT vector migrates and is delivered directly after the migration@held migrate"
+        "migration refused cleanly: cpu/idt_shadow into a CPU with idt-shadow=off@refuse off"
+        "migration refused cleanly: cpu/idt_shadow with reserved bits in a table entry@refuse entry"
+        "migration refused cleanly: cpu/idt_shadow holding a vector that is not DIRECT@refuse pending"
     )
     local m what
     for m in "${mons[@]}"; do

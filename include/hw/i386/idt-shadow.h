@@ -30,6 +30,8 @@
  * reserves for host (hypervisor software) use.  Shadowing is on for a
  * VMRUN only when MAGIC holds IDTS_VMCB_MAGIC and CTL has ENABLE, so a
  * hypervisor that uses those bytes for itself is not affected by chance.
+ * With the magic, CTL bits other than ENABLE must be zero, ENABLE or not
+ * (else VMRUN fails, IDTS_ERR_CTL).
  */
 #define IDTS_VMCB_MAGIC_OFF         0x3e0   /* u32 */
 #define IDTS_VMCB_MAGIC             0x53544449u /* "IDTS" */
@@ -38,9 +40,9 @@
 #define IDTS_VMCB_TABLE_OFF         0x3e8   /* u64: table address */
 
 /*
- * The table: 256 little-endian u32 entries, 4 KiB aligned, in L1 RAM.
- * It is read and checked once, at VMRUN; changes take effect at the next
- * VMRUN.
+ * The table: 256 little-endian u32 entries, 4 KiB aligned, in writable
+ * L1 RAM (not ROM, not RAM mapped read-only, not MMIO).  It is read and
+ * checked once, at VMRUN; changes take effect at the next VMRUN.
  */
 #define IDTS_TABLE_ENTRIES          256
 #define IDTS_TABLE_SIZE             (IDTS_TABLE_ENTRIES * 4)
@@ -52,9 +54,17 @@
 /*
  * Exits.  SVM_EXIT_INTR (0x60) with EXITINFO1 = ACKED | vector: the
  * interrupt was acknowledged on L1's behalf (L1 must not acknowledge it
- * again, and EOIs it as usual).  A DIRECT vector that arrives while the
- * guest cannot take it (RFLAGS.IF clear or an interrupt shadow) stays
- * pending, unacknowledged, and is delivered directly once it can.
+ * again, and EOIs it as usual).
+ *
+ * A DIRECT vector that arrives while the guest cannot take it (RFLAGS.IF
+ * clear or an interrupt shadow) is held for the guest: it leaves the
+ * LAPIC (out of the IRR, not in the ISR, so it blocks none of L1's
+ * vectors) and is delivered with no exit, highest first, once the guest
+ * can take an interrupt; a guest halted with IF=0 does not wake for it.
+ * A DIRECT vector is in service in the LAPIC from its delivery to the
+ * guest until the guest's handler EOIs the LAPIC; L1 does not EOI it.
+ * At #VMEXIT a vector still held goes back to the LAPIC's IRR, as if it
+ * had arrived after the exit: L1 receives it like any other interrupt.
  *
  * A bad control or table makes VMRUN fail with SVM_EXIT_ERR (-1) and
  * EXITINFO1 = IDTS_ERR | reason; the guest does not run.

@@ -132,6 +132,48 @@ void guest_main(struct guest *g)
         sti();
         wait_count(g, g->expect_vec, 1);
         return;
+    case GM_MASKED_STIHLT:
+        cli();
+        apic_self_ipi(g->raise_vec);
+        g->step = 1;
+        for (int i = 0; i < 1000; i++) {
+            g->progress++;
+        }
+        g->step = 2;
+        asm volatile("sti; hlt" ::: "memory");
+        g->step = 3;
+        wait_count(g, g->expect_vec, 1);
+        return;
+    case GM_MASKED_SPIN:
+        cli();
+        apic_self_ipi(g->raise_vec);
+        g->step = 1;
+        while (apic_read(APIC_TMCCT) && !g->stop) {
+            g->progress++;
+            pause();
+        }
+        while (g->late < MASKED_SPIN_LATE && !g->stop) {
+            g->late++;
+            pause();
+        }
+        g->step = 2;
+        sti();
+        wait_count(g, g->expect_vec, 1);
+        return;
+    case GM_HELD_NMI:
+        cli();
+        apic_self_ipi(g->raise_vec);
+        g->step = 1;
+        printf("IDTS-HELD-READY: A holds 0x%x with IF=0 until an NMI\n",
+               g->raise_vec);
+        while (!g->count[2]) {
+            g->progress++;
+            pause();
+        }
+        g->step = 2;
+        sti();
+        wait_count(g, g->expect_vec, 1);
+        return;
     case GM_ARCH:
         arch_checks(g);
         return;

@@ -19,10 +19,19 @@ enum guest_mode {
     GM_SPIN,        /* spin with IF=1 until stop is set */
     GM_MASKED,      /* raise raise_vec with IF=0, then sti and wait */
     GM_MASKED_HLT,  /* raise raise_vec with IF=0, hlt, then sti and wait */
+    GM_MASKED_STIHLT, /* raise raise_vec with IF=0, then "sti; hlt", wait */
     GM_ARCH,        /* exceptions, software interrupts, NMI (test nmi) */
     GM_WAIT,        /* sti, wait (bounded) for n deliveries at expect_vec */
     GM_UNTIL_NMI,   /* like GM_SELF_IPI until an NMI arrives (test migrate) */
+    GM_MASKED_SPIN, /* raise raise_vec with IF=0, spin until L1's timer has
+                     * expired and a bound more (or stop), then sti, wait */
+    GM_HELD_NMI,    /* raise raise_vec with IF=0, say so on COM1, spin with
+                     * IF=0 until an NMI arrives, then sti and wait */
 };
+
+/* GM_MASKED_SPIN: how long the guest keeps IF=0 after L1's timer has
+ * expired (pause loops; tens of milliseconds under TCG) */
+#define MASKED_SPIN_LATE 2000000
 
 struct guest {
     u8 vmcb[4096] __attribute__((aligned(4096)));
@@ -46,6 +55,7 @@ struct guest {
     volatile u32 phys_of[256];  /* guest vector -> physical vector to EOI */
     volatile u32 step;          /* GM_ARCH / GM_MASKED progress */
     volatile u32 delivered_step; /* step at the last delivery */
+    volatile u32 late;          /* GM_MASKED_SPIN: spins after the timer expired */
     /* Latency: rdtsc before raising -> rdtsc at handler entry. */
     volatile u64 t_raise;
     volatile u32 lat_n, lat_sum, lat_min, lat_max;

@@ -16,6 +16,22 @@ Host side of the IDT shadowing tests that need QEMU's monitor.
       guest's interrupts must still go direct (the kernel checks: 0 exits).
       An NMI (inject-nmi) ends the guest's loop.
 
+  monitor-check.py [common options] held [migrate]
+      Boot "held idts=1 halt": guest A raises its DIRECT vector 0x40 with
+      IF=0 and spins with IF=0 until an NMI.  query-idt-shadow must show
+      0x40 held (pending, the held counter) and not delivered, and so must
+      "info idt-shadow".  With migrate, the VM is migrated through a file
+      first and the destination must show the same.  Then inject-nmi: the
+      guest sets IF and the held vector must be delivered directly (the
+      kernel checks it; the counters show 1 direct, 0 exits).
+
+  monitor-check.py [common options] refuse off|entry|pending
+      Migrate the "held" VM to a file, then load it into a destination
+      that must refuse it cleanly (exit status 1, a message naming the
+      reason, no abort): off, a destination CPU with idt-shadow=off;
+      entry, a table entry with reserved bits (stream edited); pending, a
+      held vector whose entry is not DIRECT (stream edited).
+
 Prints what it checked; exit status 0 when everything held.
 """
 
@@ -64,9 +80,12 @@ def check(ok, what):
         raise Failed(what)
 
 
-def qemu_args(a, append, serial, qmp, extra=()):
+CPU_ON = "qemu64,svm=on,idt-shadow=on"
+
+
+def qemu_args(a, append, serial, qmp, extra=(), cpu=CPU_ON):
     return [a.qemu, "-machine", "pc", "-accel", "tcg",
-            "-cpu", "qemu64,svm=on,idt-shadow=on", "-m", "64",
+            "-cpu", cpu, "-m", "64",
             "-display", "none", "-nodefaults", "-monitor", "none",
             "-no-reboot", "-L", a.fw, "-kernel", a.kernel,
             "-append", append,
@@ -78,7 +97,7 @@ def qemu_args(a, append, serial, qmp, extra=()):
 LAST = {}
 
 
-def start(a, name, append, extra=()):
+def start(a, name, append, extra=(), cpu=CPU_ON):
     serial = os.path.join(a.dir, name + ".serial")
     # UNIX socket paths must stay under 108 bytes: keep them in /tmp.
     sockdir = tempfile.mkdtemp(prefix="idts-")
@@ -89,10 +108,11 @@ def start(a, name, append, extra=()):
             os.unlink(p)
     errpath = os.path.join(a.dir, name + ".stderr")
     err = open(errpath, "w")
-    proc = subprocess.Popen(qemu_args(a, append, serial, qmp, extra),
-                            stdin=subprocess.DEVNULL, stdout=err, stderr=err)
+    args = qemu_args(a, append, serial, qmp, extra, cpu)
+    proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=err,
+                            stderr=err)
     LAST.update(name=name, proc=proc, stderr=errpath)
-    print(f"# {name}: {' '.join(qemu_args(a, append, serial, qmp, extra))}")
+    print(f"# {name}: {' '.join(args)}")
     return proc, serial, qmp
 
 
@@ -210,6 +230,140 @@ def do_migrate(a):
         stop_qemu(dst, q)
 
 
+def migrate_to_file(q, state):
+    q.cmd("stop")
+    q.cmd("migrate", uri=f"exec:cat > {state}")
+    for _ in range(600):
+        st = q.cmd("query-migrate").get("status")
+        if st in ("completed", "failed", "cancelled"):
+            break
+        time.sleep(0.05)
+    check(st == "completed", f"migration to a file: {st}")
+
+
+def migrate_from_file(q, state):
+    q.cmd("migrate-incoming", uri=f"exec:cat {state}")
+    for _ in range(600):
+        st = q.cmd("query-migrate").get("status")
+        if st in ("completed", "failed"):
+            break
+        time.sleep(0.05)
+    return st
+
+
+def check_held(q, where):
+    c = counters(q)
+    check(c["active"] and c.get("pending") == [0x40] and c.get("held") == 1
+          and c["direct"] == 0 and c["exits"] == 0,
+          f"{where}: active {c['active']}, pending {c.get('pending')}, "
+          f"held {c.get('held')}, {c['direct']} direct, {c['exits']} exits "
+          f"(expected true, [64], 1, 0, 0)")
+    text = q.hmp("info idt-shadow")
+    print("  info idt-shadow: " + text.strip())
+    check("1 held" in text and "pending: 0x40" in text,
+          "HMP shows 0x40 held and pending")
+    return c
+
+
+def held_source(a, name):
+    proc, serial, qmp = start(a, name, "held idts=1 halt")
+    wait_serial(proc, serial, "IDTS-HELD-READY", 60)
+    time.sleep(0.3)
+    return proc, serial, QMP(qmp)
+
+
+def do_held(a):
+    state = os.path.join(a.dir, "held.state")
+    proc, serial, q = held_source(a, "held-src")
+    try:
+        check_held(q, "held, guest spinning with IF=0")
+        if a.migrate:
+            migrate_to_file(q, state)
+            stop_qemu(proc, q)
+            proc, serial, qmp = start(a, "held-dst", "held idts=1 halt",
+                                      ["-incoming", "defer", "-S"])
+            q = QMP(qmp)
+            st = migrate_from_file(q, state)
+            check(st == "completed", f"incoming migration: {st}")
+            check_held(q, "destination")
+            q.cmd("cont")
+            time.sleep(0.3)
+            check_held(q, "destination, running, guest still with IF=0")
+        q.cmd("inject-nmi")
+        line, text = wait_serial(proc, serial, "IDTS-RESULT:", 60)
+        print("\n".join("  | " + s for s in text.splitlines() if s.strip()))
+        check("PASS" in line, f"kernel: {line}")
+        c = counters(q)
+        check(c.get("pending") == [] and c["direct"] == 1 and c["exits"] == 0,
+              f"after the NMI: pending {c.get('pending')}, {c['direct']} "
+              f"direct, {c['exits']} exits (expected [], 1, 0)")
+    finally:
+        stop_qemu(proc, q)
+
+
+SUBSECTION = b"\x05\x0ecpu/idt_shadow"
+
+
+def corrupt(state, what):
+    """Edit the cpu/idt_shadow subsection of a saved stream in place."""
+    data = bytearray(open(state, "rb").read())
+    at = data.find(SUBSECTION)
+    check(at >= 0, "the stream has a cpu/idt_shadow subsection")
+    at += len(SUBSECTION)
+    version = int.from_bytes(data[at:at + 4], "big")
+    fields = at + 4                 # active (1), table (256 x 4), ...
+    table = fields + 1
+    if what == "entry":
+        off = table + 4 * 0xff
+        data[off:off + 4] = (0x40000000).to_bytes(4, "big")
+        print("  stream edited: entry 0xff = 0x40000000 (reserved bits)")
+    else:
+        check(version >= 2, f"the subsection carries held vectors "
+              f"(version {version})")
+        # ..., direct, exits, errors (3 x 8), pending (8 x 4)
+        off = table + 4 * 256 + 24 + 4 * 1
+        word = int.from_bytes(data[off:off + 4], "big") | 1
+        data[off:off + 4] = word.to_bytes(4, "big")
+        print("  stream edited: vector 0x20 (not DIRECT) held")
+    open(state, "wb").write(bytes(data))
+
+
+def do_refuse(a):
+    state = os.path.join(a.dir, "refuse.state")
+    want = {"off": "IDT shadowing state for a CPU without it",
+            "entry": "entry 0xff has reserved bits set",
+            "pending": "vector 0x20 held for the guest but not DIRECT"}[a.what2]
+    proc, serial, q = held_source(a, "refuse-src")
+    try:
+        migrate_to_file(q, state)
+    finally:
+        stop_qemu(proc, q)
+    if a.what2 != "off":
+        corrupt(state, a.what2)
+    cpu = "qemu64,svm=on" if a.what2 == "off" else CPU_ON
+    dst, serial, qmp = start(a, "refuse-dst", "held idts=1 halt",
+                             ["-incoming", "defer", "-S"], cpu=cpu)
+    q = QMP(qmp)
+    st = None
+    try:
+        st = migrate_from_file(q, state)
+    except (RuntimeError, OSError) as e:
+        print(f"  QMP: {e} (QEMU left)")
+    try:
+        dst.wait(30)
+    except subprocess.TimeoutExpired:
+        pass
+    rc = dst.poll()
+    with open(LAST["stderr"], errors="replace") as f:
+        err = f.read()
+    print("\n".join("  | " + s for s in err.splitlines()))
+    stop_qemu(dst, q if rc is None else None)
+    check(st != "completed", f"incoming migration not completed ({st})")
+    check(rc == 1, f"the destination exited with status {rc} (expected 1: "
+          "a clean refusal, not an abort)")
+    check(want in err, f"it said why: '{want}'")
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--qemu", required=True)
@@ -223,10 +377,15 @@ def main():
     c.add_argument("exits")
     c.add_argument("errors")
     sub.add_parser("migrate")
+    h = sub.add_parser("held")
+    h.add_argument("migrate", nargs="?", choices=["migrate"])
+    r = sub.add_parser("refuse")
+    r.add_argument("what2", choices=["off", "entry", "pending"])
     a = p.parse_args()
     os.makedirs(a.dir, exist_ok=True)
     try:
-        (do_counters if a.what == "counters" else do_migrate)(a)
+        {"counters": do_counters, "migrate": do_migrate, "held": do_held,
+         "refuse": do_refuse}[a.what](a)
     except Failed as e:
         print(f"FAILED: {e}")
         return 1

@@ -1,8 +1,8 @@
 /*
  * irqhint SVM test kernel: the L1 side of the IDT shadowing tests.
  * Booted by QEMU -kernel (multiboot); the command line names the test:
- *   direct | remap | masked | virq | snapshot | migrate | baseline |
- *   bad-table | nmi | cpuid
+ *   direct | remap | masked | hlt | starve | held | virq | snapshot |
+ *   migrate | baseline | bad-table | nmi | cpuid
  * followed by options: n=N (interrupts per phase, default 100),
  * idts=0|1 (what CPUID 0x40000001 must say), magic (baseline: fill the
  * VMCB's shadowing fields anyway; with the feature off they must be
@@ -20,6 +20,7 @@
 #define V_DEV_B     0x50    /* guest B's assigned device (LAPIC timer) */
 #define V_B         0x61    /* ... as guest B sees it */
 #define V_VIRQ      0x42    /* a virtual interrupt L1 queues for A */
+#define V_L1_TIMER  0x30    /* L1's own timer: in no table, below 0x40 */
 
 struct idt_gate l1_idt[256] __attribute__((aligned(16)));
 
@@ -29,6 +30,8 @@ struct idt_gate l1_idt[256] __attribute__((aligned(16)));
  * TCG (20 us was not), short enough to keep each test under a second.
  */
 #define REMAP_TIMER_NS 2000000
+/* L1's own timer in test starve, as in the report: 20 ms. */
+#define STARVE_TIMER_NS 20000000
 
 static u8 hsave[4096] __attribute__((aligned(4096)));
 
@@ -367,6 +370,104 @@ static void test_masked(void)
           "after the shadow: %u exits, %u deliveries, %u injected, %u own EOIs "
           "(expected 0, 1, 0, 1)",
           a->intr_exits, a->count[V_A], a->injected, a->eois);
+
+    /* Held with IF=0, then "sti; hlt" (HLT not intercepted): the held
+     * vector wakes the guest once IF=1.  L1's timer is only a safety net
+     * (an exit there is a failure). */
+    setup_a(GM_MASKED_STIHLT);
+    shadow_on(a);
+    vmcb_w64(a->vmcb, VMCB_INTERCEPT,
+             vmcb_r64(a->vmcb, VMCB_INTERCEPT) & ~INTERCEPT_BIT(SVM_EXIT_HLT));
+    apic_timer_oneshot(V_L1_TIMER, STARVE_TIMER_NS * 25);
+    printf("masked: 0x%x (DIRECT) held with IF=0, then sti; hlt\n", V_DEV_A);
+    run_to_vmmcall(a, true, 10);
+    apic_write(APIC_TMICT, 0);
+    CHECK(a->intr_exits == 0 && a->count[V_A] == 1 && a->delivered_step == 2 &&
+          a->injected == 0 && a->eois == 1,
+          "sti; hlt woke on the held vector: %u exits, %u deliveries at step %u, "
+          "%u injected, %u own EOIs (expected 0, 1 at step 2, 0, 1)",
+          a->intr_exits, a->count[V_A], a->delivered_step, a->injected, a->eois);
+}
+
+/*
+ * A DIRECT vector the guest cannot take is held for it, out of the LAPIC,
+ * so it blocks none of L1's interrupts: A raises 0x40 (DIRECT) with IF=0
+ * and spins; L1's own timer at 0x30 (lower priority, in no table) must
+ * exit while A still spins with IF=0, not after A's sti.  The held vector
+ * goes back to L1's LAPIC at that exit and, at the next VMRUN, is held
+ * again and delivered directly once A sets IF.
+ */
+static void test_starve(void)
+{
+    struct guest *a = &guest_a;
+    u64 info1, code;
+
+    if (!need_idts()) {
+        return;
+    }
+    /* A host so loaded that the timer beats A's first instructions makes
+     * the attempt void (A at step 0): try again, a few times. */
+    for (int attempt = 0; attempt < 3; attempt++) {
+        setup_a(GM_MASKED_SPIN);
+        shadow_on(a);
+        apic_timer_oneshot(V_L1_TIMER, STARVE_TIMER_NS);
+        printf("starve: A raises 0x%x (DIRECT) with IF=0 and spins; L1's "
+               "timer at 0x%x in 20 ms\n", V_DEV_A, V_L1_TIMER);
+        code = run_guest(a, &info1);
+        if (a->step != 0 || code != SVM_EXIT_INTR ||
+            info1 != (IDTS_EXITINFO_ACKED | V_L1_TIMER)) {
+            break;
+        }
+        printf("starve: the timer came before A started; again\n");
+        apic_eoi();
+    }
+    CHECK(code == SVM_EXIT_INTR && info1 == (IDTS_EXITINFO_ACKED | V_L1_TIMER),
+          "first exit %llx info1 %llx (expected INTR, ACKED|0x%x: L1's timer)",
+          code, info1, V_L1_TIMER);
+    CHECK(a->step == 1 && a->late < MASKED_SPIN_LATE,
+          "L1's timer exited while A spun with IF=0: step %u, %u of %u spins "
+          "after the timer expired (expected step 1, not all)",
+          a->step, a->late, MASKED_SPIN_LATE);
+    CHECK(a->count[V_A] == 0, "A has not taken 0x%x yet (%u deliveries)",
+          V_A, a->count[V_A]);
+    CHECK(apic_irr(V_DEV_A) && !apic_isr(V_DEV_A),
+          "the held 0x%x went back to L1's LAPIC: IRR %u ISR %u (expected 1, 0)",
+          V_DEV_A, apic_irr(V_DEV_A), apic_isr(V_DEV_A));
+    if (code == SVM_EXIT_INTR && (info1 & 0xff) == V_L1_TIMER) {
+        apic_eoi();             /* acked for us; L1's own: nothing to route */
+    }
+    a->stop = 1;
+    run_to_vmmcall(a, true, 10);
+    CHECK(a->count[V_A] == 1 && a->delivered_step == 2 && a->injected == 0 &&
+          a->eois == 1 && a->intr_exits == 1,
+          "then: %u deliveries at 0x%x at step %u, %u injected, %u own EOIs, "
+          "%u INTR exits (expected 1 at step 2, 0, 1, 1)", a->count[V_A], V_A,
+          a->delivered_step, a->injected, a->eois, a->intr_exits);
+    CHECK(!apic_isr(V_DEV_A) && !apic_irr(V_DEV_A),
+          "LAPIC: 0x%x neither in service nor pending", V_DEV_A);
+}
+
+/*
+ * For the monitor checks: A holds 0x40 (DIRECT) with IF=0 until an NMI
+ * (QMP inject-nmi) comes, so that the host can see it held
+ * (query-idt-shadow) and migrate it; then it is delivered directly.
+ */
+static void test_held(void)
+{
+    struct guest *a = &guest_a;
+
+    if (!need_idts()) {
+        return;
+    }
+    setup_a(GM_HELD_NMI);
+    shadow_on(a);
+    run_to_vmmcall(a, true, 10);
+    CHECK(a->count[2] == 1, "the NMI reached A's IDT (%u)", a->count[2]);
+    CHECK(a->count[V_A] == 1 && a->delivered_step == 2 && a->intr_exits == 0 &&
+          a->injected == 0 && a->eois == 1,
+          "the held 0x%x: %u deliveries at step %u, %u INTR exits, %u injected, "
+          "%u own EOIs (expected 1 at step 2, 0, 0, 1)", V_DEV_A, a->count[V_A],
+          a->delivered_step, a->intr_exits, a->injected, a->eois);
 }
 
 /*
@@ -526,11 +627,19 @@ static void test_bad_table(void)
           0x1000000000ull, 0, 0, IDTS_ERR | IDTS_ERR_NOT_RAM },
         { "table at 2^63", IDTS_VMCB_MAGIC, IDTS_CTL_ENABLE,
           0x8000000000000000ull, 0, 0, IDTS_ERR | IDTS_ERR_NOT_RAM },
+        { "table in the BIOS ROM at 0xfffc0000", IDTS_VMCB_MAGIC, IDTS_CTL_ENABLE,
+          0xfffc0000u, 0, 0, IDTS_ERR | IDTS_ERR_NOT_RAM },
+        { "table in the read-only shadow of the BIOS at 0xf0000", IDTS_VMCB_MAGIC,
+          IDTS_CTL_ENABLE, 0xf0000u, 0, 0, IDTS_ERR | IDTS_ERR_NOT_RAM },
         { "DIRECT entry with reserved bits", IDTS_VMCB_MAGIC, IDTS_CTL_ENABLE, 0,
           V_DEV_A, IDTS_ENTRY_DIRECT | 0x100 | V_A, IDTS_ERR | IDTS_ERR_ENTRY },
         { "non-DIRECT entry with reserved bits", IDTS_VMCB_MAGIC, IDTS_CTL_ENABLE, 0,
           0xff, 0x40000000u, IDTS_ERR | IDTS_ERR_ENTRY },
         { "unknown CTL bit", IDTS_VMCB_MAGIC, IDTS_CTL_ENABLE | 0x80000000u, 0, 0, 0,
+          IDTS_ERR | IDTS_ERR_CTL },
+        { "unknown CTL bit without ENABLE", IDTS_VMCB_MAGIC, 0x80000000u, 0, 0, 0,
+          IDTS_ERR | IDTS_ERR_CTL },
+        { "unknown CTL bit 1 without ENABLE", IDTS_VMCB_MAGIC, 0x2u, 0, 0, 0,
           IDTS_ERR | IDTS_ERR_CTL },
         /* Not enabled: no validation, classic behaviour. */
         { "no magic: CTL and table are ignored", 0x12345678u, 0xffffffffu,
@@ -573,6 +682,12 @@ static void test_bad_table(void)
             CHECK(a->count[V_A] == 0 && !a->t_raise && stack_clean(a),
                   "the guest did not run: %u deliveries, stack %s",
                   a->count[V_A], stack_clean(a) ? "untouched" : "written");
+            /* If it did run, clean up for the next case. */
+            if (code == SVM_EXIT_INTR && (info1 & IDTS_EXITINFO_ACKED)) {
+                apic_eoi();
+            } else if (code == SVM_EXIT_INTR) {
+                irq_window();
+            }
         } else {
             bool ok = run_to_vmmcall(a, false, 10);
             CHECK(ok && a->count[V_A] == 1 && a->intr_exits == 1 && a->err_exits == 0,
@@ -669,6 +784,8 @@ static const struct {
     { "remap", test_remap },
     { "masked", test_masked },
     { "hlt", test_hlt },
+    { "starve", test_starve },
+    { "held", test_held },
     { "virq", test_virq },
     { "snapshot", test_snapshot },
     { "migrate", test_migrate },

@@ -13,11 +13,13 @@
 
 #include "qemu/osdep.h"
 #include "qemu/bswap.h"
+#include "qemu/host-utils.h"
 #include "qemu/log.h"
 #include "qemu/rcu.h"
 #include "cpu.h"
 #include "exec/address-spaces.h"
 #include "exec/memory.h"
+#include "hw/i386/apic.h"
 #include "hw/i386/idt-shadow.h"
 #include "tcg/helper-tcg.h"
 #include "idt-shadow.h"
@@ -26,27 +28,37 @@
 /*
  * Copy the table at @addr into env->idts_table, or return the
  * IDTS_ERR_* reason it cannot be used.  The table is read once, here,
- * from RAM only: L1's later writes take effect at the next VMRUN.
+ * from writable RAM only (not ROM, not a read-only mapping of RAM, not
+ * MMIO): L1's later writes take effect at the next VMRUN.
  */
 static int idt_shadow_load_table(CPUX86State *env, uint64_t addr)
 {
     CPUState *cs = env_cpu(env);
     AddressSpace *as = cpu_get_address_space(cs, X86ASIdx_MEM);
     uint32_t table[IDTS_TABLE_ENTRIES];
-    hwaddr len = sizeof(table), xlat;
-    MemoryRegion *mr;
+    MemoryRegionSection sec;
+    bool ok;
 
     if (addr & (IDTS_TABLE_ALIGN - 1)) {
         return IDTS_ERR_ALIGN;
     }
+    /* Aligned, so addr + sizeof(table) cannot wrap. */
     WITH_RCU_READ_LOCK_GUARD() {
-        mr = address_space_translate(as, addr, &xlat, &len, false,
-                                     MEMTXATTRS_UNSPECIFIED);
-        if (!memory_region_is_ram(mr) || len < sizeof(table)) {
+        sec = memory_region_find(as->root, addr, sizeof(table));
+        if (!sec.mr) {
             return IDTS_ERR_NOT_RAM;
         }
-        memcpy(table, (uint8_t *)memory_region_get_ram_ptr(mr) + xlat,
-               sizeof(table));
+        ok = memory_region_is_ram(sec.mr) && !memory_region_is_rom(sec.mr) &&
+             !memory_region_is_ram_device(sec.mr) && !sec.readonly &&
+             int128_ge(sec.size, int128_make64(sizeof(table)));
+        if (ok) {
+            memcpy(table, (uint8_t *)memory_region_get_ram_ptr(sec.mr) +
+                   sec.offset_within_region, sizeof(table));
+        }
+        memory_region_unref(sec.mr);
+    }
+    if (!ok) {
+        return IDTS_ERR_NOT_RAM;
     }
     for (int v = 0; v < IDTS_TABLE_ENTRIES; v++) {
         uint32_t e = le32_to_cpu(table[v]);
@@ -77,17 +89,21 @@ void idt_shadow_vmrun(CPUX86State *env, uintptr_t retaddr)
         return;
     }
     ctl = x86_ldl_phys(cs, vmcb + IDTS_VMCB_CTL_OFF);
-    if (!(ctl & IDTS_CTL_ENABLE)) {
-        return;
-    }
     table = x86_ldq_phys(cs, vmcb + IDTS_VMCB_TABLE_OFF);
-    err = ctl & ~IDTS_CTL_ENABLE ? IDTS_ERR_CTL :
-                                   idt_shadow_load_table(env, table);
+    /* With the magic, unknown control bits are refused, ENABLE or not. */
+    if (ctl & ~IDTS_CTL_ENABLE) {
+        err = IDTS_ERR_CTL;
+    } else if (!(ctl & IDTS_CTL_ENABLE)) {
+        return;
+    } else {
+        err = idt_shadow_load_table(env, table);
+    }
     if (err) {
         env->idts_errors++;
         trace_idt_shadow_bad_table(cs->cpu_index, table, err);
         qemu_log_mask(LOG_GUEST_ERROR, "%s: VMRUN with a bad hypervisor IDT"
-                      " at 0x%" PRIx64 " (reason %d)\n", __func__, table, err);
+                      " at 0x%" PRIx64 " (control 0x%" PRIx32 ", reason %d)\n",
+                      __func__, table, ctl, err);
         cpu_vmexit(env, SVM_EXIT_ERR, IDTS_ERR | err, retaddr);
     }
     env->idts_active = true;
@@ -99,6 +115,99 @@ static bool idt_shadow_guest_can_take(CPUX86State *env)
     return (env->eflags & IF_MASK) && !(env->hflags & HF_INHIBIT_IRQ_MASK);
 }
 
+static int idt_shadow_highest_held(CPUX86State *env)
+{
+    for (int w = ARRAY_SIZE(env->idts_pending) - 1; w >= 0; w--) {
+        if (env->idts_pending[w]) {
+            return w * 32 + 31 - clz32(env->idts_pending[w]);
+        }
+    }
+    return -1;
+}
+
+/*
+ * While the guest cannot take an interrupt, take the vector the LAPIC
+ * would hand out now if it is DIRECT, and hold it for the guest: out of
+ * the LAPIC's IRR, not in its ISR, so that it blocks none of L1's
+ * interrupts (as posted interrupts leave the physical LAPIC for the PIR).
+ * Returns whether a vector was held.
+ */
+static bool idt_shadow_hold(CPUX86State *env)
+{
+    CPUState *cs = env_cpu(env);
+    X86CPU *cpu = env_archcpu(env);
+    int v;
+
+    if (idt_shadow_guest_can_take(env)) {
+        return false;
+    }
+    v = apic_peek_interrupt(cpu->apic_state);
+    if (v < 0 || !(env->idts_table[v] & IDTS_ENTRY_DIRECT)) {
+        return false;
+    }
+    apic_hold_interrupt(cpu->apic_state, v);
+    env->idts_pending[v / 32] |= 1u << (v % 32);
+    env->idts_held++;
+    cs->interrupt_request |= CPU_INTERRUPT_IDTS;
+    trace_idt_shadow_hold(cs->cpu_index, v);
+    return true;
+}
+
+void idt_shadow_halted(CPUX86State *env)
+{
+    CPUState *cs = env_cpu(env);
+
+    if (!(env->hflags & HF_GUEST_MASK)) {
+        return;
+    }
+    /* Each hold lowers the LAPIC's output unless more is pending. */
+    while (x86_cpu_pending_interrupt(cs, cs->interrupt_request &
+                                         CPU_INTERRUPT_HARD) ==
+           CPU_INTERRUPT_HARD && idt_shadow_hold(env)) {
+        /* nothing */
+    }
+}
+
+void idt_shadow_deliver_held(CPUX86State *env)
+{
+    CPUState *cs = env_cpu(env);
+    X86CPU *cpu = env_archcpu(env);
+    int v = idt_shadow_highest_held(env);
+    uint32_t e;
+
+    if (v >= 0) {
+        env->idts_pending[v / 32] &= ~(1u << (v % 32));
+    }
+    if (idt_shadow_highest_held(env) < 0) {
+        cs->interrupt_request &= ~CPU_INTERRUPT_IDTS;
+    }
+    if (v < 0) {
+        return;
+    }
+    /* In service from now until the guest's handler EOIs it. */
+    e = env->idts_table[v];
+    apic_serve_held_interrupt(cpu->apic_state, v);
+    env->idts_direct++;
+    trace_idt_shadow_deliver_held(cs->cpu_index, v, IDTS_ENTRY_VECTOR(e));
+    do_interrupt_x86_hardirq(env, IDTS_ENTRY_VECTOR(e), 1);
+}
+
+void idt_shadow_vmexit(CPUX86State *env)
+{
+    CPUState *cs = env_cpu(env);
+    X86CPU *cpu = env_archcpu(env);
+    int v;
+
+    /* Vectors the guest did not take go back to L1's LAPIC: none is lost. */
+    while ((v = idt_shadow_highest_held(env)) >= 0) {
+        env->idts_pending[v / 32] &= ~(1u << (v % 32));
+        trace_idt_shadow_return_held(cs->cpu_index, v);
+        apic_return_held_interrupt(cpu->apic_state, v);
+    }
+    cs->interrupt_request &= ~CPU_INTERRUPT_IDTS;
+    env->idts_active = false;
+}
+
 bool idt_shadow_interrupt(CPUX86State *env)
 {
     CPUState *cs = env_cpu(env);
@@ -108,14 +217,7 @@ bool idt_shadow_interrupt(CPUX86State *env)
     if (!env->idts_active || !(env->hflags & HF_GUEST_MASK)) {
         return false;
     }
-    /*
-     * A DIRECT vector the guest cannot take yet stays pending in the
-     * LAPIC, unacknowledged, as with posted interrupts: it is delivered
-     * once the guest sets IF or leaves its interrupt shadow.
-     * x86_cpu_pending_interrupt() already holds it back; this is for
-     * callers that get here all the same.
-     */
-    if (x86_cpu_idt_shadow_holds(env)) {
+    if (idt_shadow_hold(env)) {
         return true;
     }
 
@@ -133,6 +235,7 @@ bool idt_shadow_interrupt(CPUX86State *env)
         do_interrupt_x86_hardirq(env, IDTS_ENTRY_VECTOR(e), 1);
         return true;
     }
+    /* Not DIRECT, or from the 8259 while the guest cannot take it. */
     env->idts_exits++;
     trace_idt_shadow_exit(cs->cpu_index, intno);
     cpu_vmexit(env, SVM_EXIT_INTR, IDTS_EXITINFO_ACKED | intno, 0);

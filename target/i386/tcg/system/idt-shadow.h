@@ -11,9 +11,19 @@
 void idt_shadow_vmrun(CPUX86State *env, uintptr_t retaddr);
 
 /*
- * An external interrupt in guest mode: deliver it through the table, or
- * exit with its vector.  Returns false when no table is active.
+ * An external interrupt in guest mode: hold it for the guest, deliver it
+ * through the table, or exit with its vector.  Returns false when no
+ * table is active.
  */
 bool idt_shadow_interrupt(CPUX86State *env);
+
+/* Halted in guest mode: hold DIRECT vectors the guest cannot take. */
+void idt_shadow_halted(CPUX86State *env);
+
+/* CPU_INTERRUPT_IDTS: deliver the highest held vector to the guest. */
+void idt_shadow_deliver_held(CPUX86State *env);
+
+/* At #VMEXIT: held vectors go back to the LAPIC; the table is inactive. */
+void idt_shadow_vmexit(CPUX86State *env);
 
 #endif
