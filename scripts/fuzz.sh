@@ -12,7 +12,8 @@
 #
 # Environment: FUZZ_SECONDS (per target, default 300), FUZZ_HANG_SECONDS
 # (no new input for this long = hang, default 20), FUZZ_OUT (corpus and
-# findings, default the cache's fuzz/), FUZZ_ARGS (more libFuzzer flags).
+# findings, default the cache's fuzz/), FUZZ_SEED (a directory of inputs
+# to start from, read-only), FUZZ_ARGS (more libFuzzer flags).
 # Exit status: 0 nothing found, 1 a crash or hang was found, 2 other error.
 set -euo pipefail
 
@@ -40,15 +41,16 @@ ninja -C "$BUILD" qemu-fuzz-x86_64 qemu-system-x86_64 >"$BUILD/irqhint-build.log
     echo "fuzz: build failed (full log: $BUILD/irqhint-build.log)" >&2
     exit 2; }
 
-# What each target fuzzes.  Beside each device of ours sits a device that
-# raises MSIs the guest can aim anywhere: virtio-rng-pci (MSI-X, through
+# What each target fuzzes.  Beside each device of ours sit devices that
+# raise MSIs the guest can aim anywhere: virtio-rng-pci (MSI-X, through
 # irqhint's observer) and edu (MSI on a register write, and MMIO that an
-# MSI can be pointed at).  The objects name the MemoryRegions/devices the
+# MSI can be pointed at; two of them, so that an MSI aimed at one makes it
+# a new source for irqhint's observer).  The objects name the MemoryRegions/devices the
 # fuzzer writes to (their PCI BARs are mapped and bus mastering enabled).
 fuzz_config() {
     case $1 in
     irqhint)
-        args="-M pc -nodefaults -device irqhint -device virtio-rng-pci -device edu"
+        args="-M pc -nodefaults -device irqhint -device virtio-rng-pci -device edu -device edu"
         objects="virtio-irqhint* virtio-rng* edu" ;;
     gim)
         args="-M pc -nodefaults -device gim -device edu"
@@ -95,10 +97,12 @@ if [ -n "$selftest" ]; then
 fi
 
 found=0
+seed=()
+[ -z "${FUZZ_SEED:-}" ] || seed=(--seed "$FUZZ_SEED")
 for t in "${targets[@]}"; do
     rc=0
     watchdog "$t" --out "$OUT/$t" --seconds "$SECONDS_EACH" \
-        --hang-seconds "$HANG" || rc=$?
+        --hang-seconds "$HANG" "${seed[@]}" || rc=$?
     case $rc in
     0) ;;
     1) found=1 ;;
