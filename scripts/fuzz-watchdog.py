@@ -115,12 +115,6 @@ class Run:
             m = STATUS_RE.match(line)
             if m:
                 self.status = m.groups()
-                now = time.monotonic()
-                if now - self.last_print >= self.args.print_every:
-                    self.last_print = now
-                    n, _, cov, ft, corp, _, eps = self.status
-                    log(f'[{self.args.name}] #{n} cov: {cov} ft: {ft} '
-                        f'corp: {corp} exec/s: {eps}')
                 continue
             u = UNIT_RE.search(line)
             if u:
@@ -297,10 +291,21 @@ def main():
         last = None
         last_change = time.monotonic()
         hang = None
+        last_print, printed_execs = time.monotonic(), 0
         while run.proc.poll() is None:
             time.sleep(0.5)
             beat = read_heartbeat(hb)
             now = time.monotonic()
+            if beat and now - last_print >= args.print_every:
+                # Progress from the heartbeat: libFuzzer itself goes quiet
+                # once coverage stops growing.
+                rate = (beat[1] - printed_execs) / (now - last_print)
+                st = run.status
+                cov = (f'cov: {st[2]} ft: {st[3]} corp: {st[4]}' if st
+                       else 'cov: ?')
+                log(f'[{args.name}] {total_execs + beat[1]} execs '
+                    f'({rate:.0f}/s), {cov}')
+                last_print, printed_execs = now, beat[1]
             if beat is None or beat[0] == 0:
                 last_change = now       # still starting: no input yet
                 continue
