@@ -46,7 +46,7 @@ FRAME_RE = re.compile(r'^\s*#\d+ 0x[0-9a-f]+ in (\S+) (\S+)')
 # Frames that say nothing about where a finding is.
 NOISE_RE = re.compile(r'^(__sanitizer|__asan|__ubsan|__interceptor|___interceptor|'
                       r'fuzzer::|__sigsetjmp|__libc|__GI_|__pthread|pthread_|'
-                      r'futex|__futex|__lll|raise|abort|__assert|g_assertion|'
+                      r'futex|__futex|__lll|lll_|___pthread|raise|abort|__assert|g_assertion|'
                       r'g_assert|qemu_futex|qemu_event_wait|qemu_mutex_lock_impl|'
                       r'qemu_rec_mutex|__restore_rt|LLVMFuzzer|_start|main|'
                       r'__clock_nanosleep|clock_nanosleep|__nanosleep)')
