@@ -99,7 +99,6 @@ class Run:
         self.units = []             # "Test unit written to" paths
         self.report = []            # lines of a crash report
         self.in_report = False
-        self.last_print = 0.0
         self.proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL,
                                      stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT,
