@@ -97,9 +97,11 @@ if [ -n "$selftest" ]; then
 fi
 
 found=0
-seed=()
-[ -z "${FUZZ_SEED:-}" ] || seed=(--seed "$FUZZ_SEED")
 for t in "${targets[@]}"; do
+    # Seeds that set the device up (scripts/fuzz-seeds.py), and FUZZ_SEED.
+    "$ROOT/scripts/fuzz-seeds.py" "$t" "$OUT/$t/seeds"
+    seed=(--seed "$OUT/$t/seeds")
+    [ -z "${FUZZ_SEED:-}" ] || seed+=(--seed "$FUZZ_SEED")
     rc=0
     watchdog "$t" --out "$OUT/$t" --seconds "$SECONDS_EACH" \
         --hang-seconds "$HANG" "${seed[@]}" || rc=$?
