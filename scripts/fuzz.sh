@@ -87,7 +87,8 @@ if [ -n "$selftest" ]; then
         saved=$(ls "$out"/findings/hang-* 2>/dev/null | head -1)
         if [ "$rc" = 1 ] && [ -n "$saved" ] &&
            cmp -s "$saved" "$out/seed/hang-input"; then
-            echo "fuzz: selftest $mode: PASS (hang caught, input saved as $saved)"
+            echo "fuzz: selftest $mode: PASS (hang caught, the hung input saved as $(basename "$saved"))"
+            rm -rf "$out"
         else
             echo "fuzz: selftest $mode: FAIL (rc $rc, saved '${saved:-none}'; log $out/fuzz.log)"
             fail=1
