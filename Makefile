@@ -6,7 +6,7 @@
 BUILD := $(shell ./configure --print-builddir)
 QEMU_TARGETS := qemu-system-x86_64 tests/qtest/qos-test
 
-.PHONY: all build check demo demo-qtest bench clean-cache
+.PHONY: all build check demo demo-qtest bench fuzz fuzz-selftest clean-cache
 
 all: build
 
@@ -32,6 +32,14 @@ demo-qtest: build
 
 bench: build
 	@scripts/bench.sh "$(BUILD)"
+
+# Fuzzing (not part of check): a second, instrumented build in the cache
+# (./configure --fuzz); FUZZ_SECONDS per device, FUZZ_TARGETS to choose.
+fuzz:
+	@scripts/fuzz.sh $(FUZZ_TARGETS)
+
+fuzz-selftest:
+	@scripts/fuzz.sh --selftest
 
 clean-cache:
 	rm -rf "$(dir $(BUILD))"

@@ -6,6 +6,10 @@
 # deb-src entry for trixie (the pinned upstream source), firmware, and
 # the guest kernel + busybox used by the boot tests.
 #
+# --fuzz adds what `make fuzz` needs: Debian 12's clang (14) with its
+# compiler-rt (libFuzzer, ASan, UBSan runtimes) and llvm (llvm-symbolizer
+# for symbolized sanitizer reports).
+#
 # Idempotent: a stamp file records the package set that was installed.
 set -euo pipefail
 
@@ -17,6 +21,15 @@ BUILD_PKGS="build-essential pkg-config ninja-build flex bison dpkg-dev
   python3 python3-venv python3-setuptools python3-wheel
   seabios ipxe-qemu busybox-static cpio gzip xz-utils socat jq"
 BPO_PKGS="meson python3-pycotap qemu-system-data"
+FUZZ_PKGS="clang llvm libclang-rt-dev"
+
+for arg in "$@"; do
+    case $arg in
+    --fuzz) BUILD_PKGS="$BUILD_PKGS $FUZZ_PKGS" ;;
+    *) echo "install-deps: unknown option '$arg' (usage: install-deps.sh [--fuzz])" >&2
+       exit 2 ;;
+    esac
+done
 
 want=$(printf '%s\n' "v3" $BUILD_PKGS $BPO_PKGS | sha256sum | cut -c1-16)
 stamp=/var/lib/irqhint-deps.$want
