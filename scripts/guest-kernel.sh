@@ -122,7 +122,7 @@ candidate_version() {
 # The newest KVER of the series whose image and headers packages both have
 # an install candidate (6.12: from bookworm-backports if any is).
 newest_kver() {
-    local kver best= bpo=
+    local kver best='' bpo=''
     case $series in
     6.1)
         for kver in $(apt-cache pkgnames linux-image-6.1.0- 2>/dev/null |
@@ -201,7 +201,7 @@ else
     KDIR=$HROOT/usr/src/linux-headers-$KVER
     if [ ! -f "$KDIR/Makefile" ]; then
         deps=$(apt-cache show --no-all-versions "linux-headers-$KVER" 2>/dev/null |
-               sed -n 's/^Depends: //p' | tr ',|' '\n\n' | sed 's/^ *\([^ ]*\).*/\1/')
+               sed -n 's/^Depends: //p' | tr ',|' '\n' | sed 's/^ *\([^ ]*\).*/\1/')
         common=$(grep -m1 '^linux-headers-.*-common$' <<<"$deps") ||
             die "linux-headers-$KVER names no -common package"
         kbuild=$(grep -m1 '^linux-kbuild-' <<<"$deps") ||

@@ -16,7 +16,9 @@
 #     (tests/guest/fake-irqhint/: a software irqhint device; its control
 #     file is /sys/kernel/debug/fake-irqhint/ctl);
 #   - runs the script named by test=PATH on the kernel command line, else
-#     /test.sh if present, else (with "shell" on the command line) a shell;
+#     /test.sh if present, else (with "shell" on the command line) a shell,
+#     else /autorun.sh if present (the guest image's program, with the
+#     console as its controlling terminal: scripts/guest-image.sh);
 #   - prints "IRQHINT-TEST-EXIT: N" (N: the script's exit status) and
 #     powers off (poweroff -f).
 # Lines the init prints start with "irqhint-init: ".
@@ -233,6 +235,10 @@ if [ -n "$test_script" ]; then
     rc=$?
 elif [ "$shell" = 1 ]; then
     setsid cttyhack sh
+    rc=$?
+elif [ -e /autorun.sh ]; then
+    say "running /autorun.sh"
+    setsid cttyhack sh /autorun.sh
     rc=$?
 else
     say "no test script"
