@@ -6,7 +6,8 @@
 BUILD := $(shell ./configure --print-builddir)
 QEMU_TARGETS := qemu-system-x86_64 tests/qtest/qos-test
 
-.PHONY: all build check demo demo-qtest bench fuzz fuzz-selftest clean-cache
+.PHONY: all build check demo demo-qtest bench fuzz fuzz-selftest guest-image \
+	clean-cache
 
 all: build
 
@@ -40,6 +41,16 @@ fuzz:
 
 fuzz-selftest:
 	@scripts/fuzz.sh --selftest
+
+# A Debian guest kernel + initramfs with the guest driver, booting to a
+# shell (no test control channel): for trying irqhint by hand or under
+# libvirt.  GUEST_KERNEL=6.1|6.12; GUEST_IMAGE_DIR must be readable by
+# whoever runs QEMU (libvirt: not under /root).
+GUEST_KERNEL ?= 6.1
+GUEST_IMAGE_DIR ?= $(BUILD)/guest-image-$(GUEST_KERNEL)
+
+guest-image:
+	@IRQHINT_GUEST_SERIES=$(GUEST_KERNEL) scripts/guest-image.sh "$(GUEST_IMAGE_DIR)"
 
 clean-cache:
 	rm -rf "$(dir $(BUILD))"

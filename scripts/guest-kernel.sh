@@ -1,44 +1,72 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Obtain Debian's 6.1 kernel for the irqhint boot tests, idempotently.
+# Obtain a Debian guest kernel for the irqhint boot tests, idempotently:
+# Debian 12's 6.1 (the default) or the 6.12 of bookworm-backports.
 #
 # The kernel image package is downloaded with `apt-get download` and
 # unpacked with `dpkg -x` into a cache directory, so no kernel is installed
-# on the host.  The matching linux-headers package is installed (kbuild
-# needs it at its installed path) so that guest/linux/irqhint/ can be built.
+# on the host.  Kbuild needs the matching headers:
+#   6.1   linux-headers-KVER is installed (it lives at /usr/src/...);
+#   6.12  its headers package depends on the kernel image itself, so it is
+#         not installed: linux-headers-KVER, its -common package and
+#         linux-kbuild-* are unpacked into the cache instead (their one
+#         absolute include is made relative) and pahole, which kbuild runs
+#         for the modules' BTF, is installed.
 #
-# Usage: scripts/guest-kernel.sh [--refresh] [--get kver|vmlinuz|moddir|kdir]
+# Usage: scripts/guest-kernel.sh [--series 6.1|6.12] [--refresh]
+#                                [--get kver|vmlinuz|moddir|kdir|series]
 #
 #   (no option)   print KVER=, VMLINUZ=, MODDIR=, KDIR= lines (shell syntax)
+#   --series S    which kernel [$IRQHINT_GUEST_SERIES, else 6.1]
 #   --get NAME    print only that value
 #   --refresh     forget the cached choice and pick the newest version again
 #
 # Environment:
-#   IRQHINT_GUEST_KVER   use this version (e.g. 6.1.0-56-amd64) instead of
-#                        the newest one that apt offers
+#   IRQHINT_GUEST_SERIES  the series when --series is not given; everything
+#                         that calls this script (boot.sh, mkinitramfs.sh,
+#                         the driver's Makefile) follows it
+#   IRQHINT_GUEST_KVER    use this version (e.g. 6.1.0-56-amd64 or
+#                         6.12.95+deb12-amd64) instead of the newest one
+#                         that apt offers; it names its series itself
 #
-# The result is also written to $CACHE/kernel.env, where
-# CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/irqhint/guest.  A version once
-# chosen is kept (no network needed on later runs) until --refresh.
+# The result is also written to $CACHE/kernel.env (6.1) or
+# $CACHE/kernel-6.12.env, where CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/irqhint/guest.
+# A version once chosen is kept (no network needed on later runs) until
+# --refresh.  For 6.12 a bookworm-backports build is preferred to one from
+# another suite.
 set -euo pipefail
 
 CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/irqhint/guest
-ENV_FILE=$CACHE/kernel.env
 
 die() { echo "guest-kernel: $*" >&2; exit 1; }
 log() { echo "guest-kernel: $*" >&2; }
 
 get=
 refresh=0
+series=
 while [ $# -gt 0 ]; do
     case $1 in
     --get) [ $# -ge 2 ] || die "--get needs an argument"; get=$2; shift 2 ;;
+    --series) [ $# -ge 2 ] || die "--series needs an argument"; series=$2; shift 2 ;;
     --refresh) refresh=1; shift ;;
     -h|--help) sed -n '3,/^set -e/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument: $1" ;;
     esac
 done
+
+if [ -z "$series" ]; then
+    case ${IRQHINT_GUEST_KVER:-} in
+    6.1.0-*) series=6.1 ;;
+    6.12.*) series=6.12 ;;
+    *) series=${IRQHINT_GUEST_SERIES:-6.1} ;;
+    esac
+fi
+case $series in
+6.1) ENV_FILE=$CACHE/kernel.env ;;
+6.12) ENV_FILE=$CACHE/kernel-6.12.env ;;
+*) die "unknown kernel series '$series' (6.1 or 6.12)" ;;
+esac
 
 emit() {
     if [ -n "$get" ]; then
@@ -47,7 +75,8 @@ emit() {
         vmlinuz) echo "$VMLINUZ" ;;
         moddir) echo "$MODDIR" ;;
         kdir) echo "$KDIR" ;;
-        *) die "--get: unknown name '$get' (kver|vmlinuz|moddir|kdir)" ;;
+        series) echo "$series" ;;
+        *) die "--get: unknown name '$get' (kver|vmlinuz|moddir|kdir|series)" ;;
         esac
     else
         cat "$ENV_FILE"
@@ -60,7 +89,8 @@ if [ "$refresh" = 0 ] && [ -z "${IRQHINT_GUEST_KVER:-}" ] && [ -r "$ENV_FILE" ];
     # shellcheck disable=SC1090
     . "$ENV_FILE"
     if [ -n "$KVER" ] && [ -f "$VMLINUZ" ] && [ -f "$MODDIR/modules.dep" ] &&
-       [ -f "$KDIR/Makefile" ]; then
+       [ -f "$KDIR/Makefile" ] &&
+       { [ "$series" = 6.1 ] || command -v pahole >/dev/null; }; then
         emit
         exit 0
     fi
@@ -79,25 +109,44 @@ apt_update() {
     fi
 }
 
-# Packages called linux-image-6.1.0-N-amd64 whose matching headers package
-# also has an install candidate; prints the newest N-amd64 suffix.
-newest_kver() {
-    local n best=-1
-    for n in $(apt-cache pkgnames linux-image-6.1.0- 2>/dev/null |
-               sed -n 's/^linux-image-6\.1\.0-\([0-9][0-9]*\)-amd64$/\1/p' |
-               sort -rn); do
-        [ "$n" -gt "$best" ] || continue
-        has_candidate "linux-image-6.1.0-$n-amd64" || continue
-        has_candidate "linux-headers-6.1.0-$n-amd64" || continue
-        best=$n
-    done
-    [ "$best" -ge 0 ] && echo "6.1.0-$best-amd64"
-}
-
 has_candidate() {
     local out
     out=$(apt-cache policy "$1" 2>/dev/null) || return 1
     grep -q '^  Candidate: [^(]' <<<"$out"
+}
+
+candidate_version() {
+    apt-cache policy "$1" 2>/dev/null | sed -n 's/^  Candidate: //p'
+}
+
+# The newest KVER of the series whose image and headers packages both have
+# an install candidate (6.12: from bookworm-backports if any is).
+newest_kver() {
+    local kver best='' bpo=''
+    case $series in
+    6.1)
+        for kver in $(apt-cache pkgnames linux-image-6.1.0- 2>/dev/null |
+                      sed -n 's/^linux-image-\(6\.1\.0-[0-9][0-9]*-amd64\)$/\1/p' |
+                      sort -rV); do
+            has_candidate "linux-image-$kver" || continue
+            has_candidate "linux-headers-$kver" || continue
+            best=$kver
+            break
+        done ;;
+    6.12)
+        for kver in $(apt-cache pkgnames linux-image-6.12. 2>/dev/null |
+                      sed -n 's/^linux-image-\(6\.12\.[0-9][0-9]*+deb12-amd64\)$/\1/p' |
+                      sort -rV); do
+            has_candidate "linux-image-$kver" || continue
+            has_candidate "linux-headers-$kver" || continue
+            [ -n "$best" ] || best=$kver
+            case $(candidate_version "linux-image-$kver") in
+            *~bpo*) bpo=$kver; break ;;
+            esac
+        done
+        [ -z "$bpo" ] || best=$bpo ;;
+    esac
+    [ -n "$best" ] && echo "$best"
 }
 
 if [ -n "${IRQHINT_GUEST_KVER:-}" ]; then
@@ -109,18 +158,73 @@ else
     KVER=$(newest_kver) || true
     if [ -z "$KVER" ]; then
         apt_update
-        KVER=$(newest_kver) || die "no linux-image-6.1.0-*-amd64 with matching headers in apt"
+        KVER=$(newest_kver) || die "no $series kernel (linux-image-$series*-amd64) with matching headers in apt"
     fi
 fi
 log "guest kernel $KVER"
 
-# Headers: installed, kbuild expects /usr/src/linux-headers-$KVER.
-KDIR=/usr/src/linux-headers-$KVER
-if [ ! -f "$KDIR/Makefile" ]; then
-    log "apt-get install linux-headers-$KVER"
-    if ! apt-get install -y -qq --no-install-recommends "linux-headers-$KVER" >&2; then
-        apt_update
-        apt-get install -y -qq --no-install-recommends "linux-headers-$KVER" >&2
+# download PACKAGE: the newest cached .deb of PACKAGE (fetched if none).
+download() {
+    local debdir=$CACHE/deb f found=
+    mkdir -p "$debdir"
+    for f in "$debdir/$1"_*.deb; do
+        [ -f "$f" ] && found=$f
+    done
+    if [ -z "$found" ]; then
+        log "apt-get download $1"
+        # Run as root: the _apt sandbox user may not write to $HOME.
+        if ! (cd "$debdir" && apt-get download -qq -o APT::Sandbox::User=root "$1" >&2); then
+            apt_update
+            (cd "$debdir" && apt-get download -qq -o APT::Sandbox::User=root "$1" >&2)
+        fi
+        for f in "$debdir/$1"_*.deb; do
+            [ -f "$f" ] && found=$f
+        done
+        [ -n "$found" ] || die "apt-get download left no $1 .deb"
+    fi
+    echo "$found"
+}
+
+if [ "$series" = 6.1 ]; then
+    # Headers: installed, kbuild expects /usr/src/linux-headers-$KVER.
+    KDIR=/usr/src/linux-headers-$KVER
+    if [ ! -f "$KDIR/Makefile" ]; then
+        log "apt-get install linux-headers-$KVER"
+        if ! apt-get install -y -qq --no-install-recommends "linux-headers-$KVER" >&2; then
+            apt_update
+            apt-get install -y -qq --no-install-recommends "linux-headers-$KVER" >&2
+        fi
+    fi
+else
+    # Headers: unpacked into the cache with the packages they depend on.
+    HROOT=$CACHE/linux-headers-$KVER
+    KDIR=$HROOT/usr/src/linux-headers-$KVER
+    if [ ! -f "$KDIR/Makefile" ]; then
+        deps=$(apt-cache show --no-all-versions "linux-headers-$KVER" 2>/dev/null |
+               sed -n 's/^Depends: //p' | tr ',|' '\n' | sed 's/^ *\([^ ]*\).*/\1/')
+        common=$(grep -m1 '^linux-headers-.*-common$' <<<"$deps") ||
+            die "linux-headers-$KVER names no -common package"
+        kbuild=$(grep -m1 '^linux-kbuild-' <<<"$deps") ||
+            die "linux-headers-$KVER names no linux-kbuild package"
+        rm -rf "$HROOT.tmp"
+        for pkg in "linux-headers-$KVER" "$common" "$kbuild"; do
+            deb=$(download "$pkg")
+            log "unpacking $(basename "$deb")"
+            dpkg -x "$deb" "$HROOT.tmp"
+        done
+        # Its Makefile includes the -common tree by absolute path.
+        mk=$HROOT.tmp/usr/src/linux-headers-$KVER/Makefile
+        grep -q "^include /usr/src/$common/Makefile\$" "$mk" ||
+            die "unexpected $mk: $(head -c 200 "$mk")"
+        echo "include \$(dir \$(lastword \$(MAKEFILE_LIST)))../$common/Makefile" >"$mk"
+        rm -rf "$HROOT"
+        mv "$HROOT.tmp" "$HROOT"
+    fi
+    # linux-kbuild runs pahole for the modules' BTF (a dependency of it).
+    if ! command -v pahole >/dev/null; then
+        log "apt-get install pahole"
+        apt-get install -y -qq --no-install-recommends pahole >&2 ||
+            { apt_update && apt-get install -y -qq --no-install-recommends pahole >&2; }
     fi
 fi
 [ -f "$KDIR/Makefile" ] || die "$KDIR/Makefile missing after installing headers"
@@ -130,28 +234,7 @@ ROOT=$CACHE/linux-image-$KVER
 VMLINUZ=$ROOT/boot/vmlinuz-$KVER
 MODDIR=$ROOT/lib/modules/$KVER
 if [ ! -f "$VMLINUZ" ] || [ ! -f "$MODDIR/modules.dep" ]; then
-    debdir=$CACHE/deb
-    mkdir -p "$debdir"
-    newest_deb() {
-        local f found=
-        for f in "$debdir"/linux-image-"$KVER"_*_amd64.deb; do
-            [ -f "$f" ] && found=$f
-        done
-        echo "$found"
-    }
-    deb=$(newest_deb)
-    if [ -z "$deb" ]; then
-        log "apt-get download linux-image-$KVER"
-        # Run as root: the _apt sandbox user may not write to $HOME.
-        if ! (cd "$debdir" && apt-get download -qq -o APT::Sandbox::User=root \
-                "linux-image-$KVER" >&2); then
-            apt_update
-            (cd "$debdir" && apt-get download -qq -o APT::Sandbox::User=root \
-                "linux-image-$KVER" >&2)
-        fi
-        deb=$(newest_deb)
-        [ -n "$deb" ] || die "apt-get download left no linux-image-$KVER .deb"
-    fi
+    deb=$(download "linux-image-$KVER")
     log "unpacking $(basename "$deb")"
     rm -rf "$ROOT.tmp"
     dpkg -x "$deb" "$ROOT.tmp"

@@ -4,7 +4,10 @@
 # Install what a fresh Debian 12 machine needs to build and test irqhint:
 # QEMU's build dependencies, meson/pycotap from bookworm-backports, a
 # deb-src entry for trixie (the pinned upstream source), firmware, and
-# the guest kernel + busybox used by the boot tests.
+# busybox for the boot tests' initramfs, dkms (the driver's dkms test) and
+# pahole (kbuild of the 6.12 guest kernel, whose headers
+# scripts/guest-kernel.sh unpacks rather than installs).  bookworm-backports
+# is enabled here; guest-kernel.sh takes the 6.12 guest kernel from it.
 #
 # --fuzz adds what `make fuzz` needs: Debian 12's clang (14) with its
 # compiler-rt (libFuzzer, ASan, UBSan runtimes) and llvm (llvm-symbolizer
@@ -19,7 +22,8 @@ SRC_LIST=/etc/apt/sources.list.d/irqhint.sources
 BUILD_PKGS="build-essential pkg-config ninja-build flex bison dpkg-dev
   libglib2.0-dev libpixman-1-dev zlib1g-dev libfdt-dev libslirp-dev
   python3 python3-venv python3-setuptools python3-wheel
-  seabios ipxe-qemu busybox-static cpio gzip xz-utils socat jq"
+  seabios ipxe-qemu busybox-static cpio gzip xz-utils socat jq
+  dkms pahole"
 BPO_PKGS="meson python3-pycotap qemu-system-data"
 FUZZ_PKGS="clang llvm libclang-rt-dev"
 

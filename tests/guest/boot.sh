@@ -9,7 +9,8 @@
 # Options (defaults in brackets):
 #   --qemu PATH       QEMU binary [$QEMU, else the build directory's
 #                     qemu-system-x86_64 from ./configure --print-builddir]
-#   --kernel PATH     kernel [scripts/guest-kernel.sh --get vmlinuz]
+#   --kernel PATH     kernel [scripts/guest-kernel.sh --get vmlinuz, which
+#                     follows IRQHINT_GUEST_SERIES=6.1|6.12]
 #   --initrd PATH     initramfs (tests/guest/mkinitramfs.sh) [required]
 #   --append STR      appended to "console=ttyS0 panic=-1 ..." (repeatable)
 #   --log PATH        console log [./boot.log]

@@ -5,9 +5,10 @@
 #
 # Usage: tests/guest/mkinitramfs.sh OUT.cpio.gz [FILE[:DEST]...]
 #
-# The image holds busybox (Debian's busybox-static), the Debian 6.1 guest
-# kernel's modules for virtio-pci, virtio-net and virtio-blk (in dependency
-# order), the irqhint.ko guest driver, and an /init that:
+# The image holds busybox (Debian's busybox-static), the guest kernel's
+# modules for virtio-pci, virtio-net and virtio-blk (in dependency order;
+# those built into the kernel are left out), the irqhint.ko guest driver
+# built for that kernel, and an /init that:
 #   - mounts proc, sysfs, devtmpfs and debugfs (/sys/kernel/debug);
 #   - insmods the modules, then irqhint.ko with every irqhint.PARAM=VALUE
 #     found on the kernel command line (irqhint.load=0: do not load it);
@@ -15,7 +16,9 @@
 #     (tests/guest/fake-irqhint/: a software irqhint device; its control
 #     file is /sys/kernel/debug/fake-irqhint/ctl);
 #   - runs the script named by test=PATH on the kernel command line, else
-#     /test.sh if present, else (with "shell" on the command line) a shell;
+#     /test.sh if present, else (with "shell" on the command line) a shell,
+#     else /autorun.sh if present (the guest image's program, with the
+#     console as its controlling terminal: scripts/guest-image.sh);
 #   - prints "IRQHINT-TEST-EXIT: N" (N: the script's exit status) and
 #     powers off (poweroff -f).
 # Lines the init prints start with "irqhint-init: ".
@@ -30,7 +33,9 @@
 #   FAKE_KO        fake_irqhint.ko to include (default: build
 #                  tests/guest/fake-irqhint); FAKE_KO=none leaves it out
 #   EXTRA_MODULES  more kernel module names to include and load (with deps)
-#   MODDIR         kernel modules directory (default: scripts/guest-kernel.sh)
+#   MODDIR         kernel modules directory (default: scripts/guest-kernel.sh,
+#                  which follows IRQHINT_GUEST_SERIES=6.1|6.12); the modules
+#                  built here must match it (checked by their vermagic)
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -71,16 +76,36 @@ if [ -z "${MODDIR:-}" ]; then
 fi
 [ -f "$MODDIR/modules.dep" ] || die "no modules.dep in $MODDIR"
 
+KVER=$(basename "$MODDIR")
+need_cmd modinfo kmod
+
+# build_ko DIR: build the module in DIR for $KVER (its Makefile asks
+# scripts/guest-kernel.sh, which follows IRQHINT_GUEST_SERIES); once more
+# from clean if what is there was built for another kernel.
+build_ko() {
+    make -s -C "$1" >&2
+    if [ "$(ko_kver "$1"/*.ko)" != "$KVER" ]; then
+        make -s -C "$1" clean >&2
+        make -s -C "$1" >&2
+    fi
+}
+ko_kver() { modinfo -F vermagic "$1" 2>/dev/null | cut -d' ' -f1; }
+check_ko() {
+    [ -f "$1" ] || die "no module at $1"
+    [ "$(ko_kver "$1")" = "$KVER" ] ||
+        die "$1 is built for '$(ko_kver "$1")', the kernel is $KVER (IRQHINT_GUEST_SERIES?)"
+}
+
 if [ -z "${IRQHINT_KO:-}" ]; then
-    make -s -C "$REPO/guest/linux/irqhint" >&2
+    build_ko "$REPO/guest/linux/irqhint"
     IRQHINT_KO=$REPO/guest/linux/irqhint/irqhint.ko
 fi
-[ -f "$IRQHINT_KO" ] || die "no module at $IRQHINT_KO"
+check_ko "$IRQHINT_KO"
 if [ -z "${FAKE_KO:-}" ]; then
-    make -s -C "$HERE/fake-irqhint" >&2
+    build_ko "$HERE/fake-irqhint"
     FAKE_KO=$HERE/fake-irqhint/fake_irqhint.ko
 fi
-[ "$FAKE_KO" = none ] || [ -f "$FAKE_KO" ] || die "no module at $FAKE_KO"
+[ "$FAKE_KO" = none ] || check_ko "$FAKE_KO"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -106,10 +131,21 @@ while IFS=: read -r mpath deps; do
     dep_of[$name]=$deps
 done < "$MODDIR/modules.dep"
 
+# Built into the kernel (6.12 has virtio_pci built in, 6.1 a module).
+declare -A builtin
+if [ -f "$MODDIR/modules.builtin" ]; then
+    while read -r mpath; do
+        name=${mpath##*/}
+        name=${name%%.ko*}
+        builtin[${name//-/_}]=1
+    done < "$MODDIR/modules.builtin"
+fi
+
 order=()
 visit() {
     local name=${1//-/_} d
     [ -n "${done_mod[$name]:-}" ] && return 0
+    [ -n "${builtin[$name]:-}" ] && return 0
     [ -n "${path_of[$name]:-}" ] || die "module $1 not in $MODDIR/modules.dep"
     done_mod[$name]=1
     for d in ${dep_of[$name]}; do
@@ -199,6 +235,10 @@ if [ -n "$test_script" ]; then
     rc=$?
 elif [ "$shell" = 1 ]; then
     setsid cttyhack sh
+    rc=$?
+elif [ -e /autorun.sh ]; then
+    say "running /autorun.sh"
+    setsid cttyhack sh /autorun.sh
     rc=$?
 else
     say "no test script"

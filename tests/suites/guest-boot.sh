@@ -5,7 +5,11 @@
 # Sourced by scripts/run-tests.sh (which defines result, $BUILD, $ROOT,
 # $LOGDIR, $QTEST_QEMU_BINARY).
 #
-# One boot: Debian's 6.1 kernel and our initramfs under TCG, -smp 4,
+# Runs once per guest kernel, Debian 12's 6.1 and bookworm-backports' 6.12
+# (scripts/guest-kernel.sh --series), each result line naming its kernel
+# ("guest-boot [6.12]: ...").
+#
+# One boot: the Debian kernel and our initramfs under TCG, -smp 4,
 # -device irqhint and virtio-net-pci (slirp) at 00:03.0.  QEMU runs pinned
 # to one host CPU, so virtio-net's interrupts are raised there; the guest
 # script (tests/guest/boot-test.sh) asks the host, through
@@ -17,21 +21,27 @@
 # never settles, tables under concurrent change); its "hostile transport"
 # checks (a transport config generation that changes on every read: the
 # driver must stay responsive) are reported on a line of their own.
-# Logs: $LOGDIR/guest-boot/.
+# Logs: $LOGDIR/guest-boot/SERIES/.
 
+# guest_boot_suite SERIES
 guest_boot_suite() {
-    local dir=$LOGDIR/guest-boot
+    local series=$1
+    local dir=$LOGDIR/guest-boot/$series
+    local t="guest-boot [$series]"
     local -a ids=(a b c d e)
     local -A names=(
-        [a]="guest-boot: driver binds and reads the table"
-        [b]="guest-boot: placement sets IRQ affinity and delivery"
-        [c]="guest-boot: re-placement moves the IRQ"
-        [d]="guest-boot: hostile entries skipped and counted"
-        [e]="guest-boot: rmmod restores, insmod re-applies"
+        [a]="$t: driver binds and reads the table"
+        [b]="$t: placement sets IRQ affinity and delivery"
+        [c]="$t: re-placement moves the IRQ"
+        [d]="$t: hostile entries skipped and counted"
+        [e]="$t: rmmod restores, insmod re-applies"
     )
     local id ncpu rc line status reason tail_shown=
-    local selftest="guest-boot: driver selftest with fake_irqhint"
-    local hostile="guest-boot: driver stays responsive to a hostile transport generation"
+    local selftest="$t: driver selftest with fake_irqhint"
+    local hostile="$t: driver stays responsive to a hostile transport generation"
+    # Everything below (guest-kernel.sh, mkinitramfs.sh, boot.sh, the
+    # modules' Makefiles) follows it.
+    local -x IRQHINT_GUEST_SERIES=$series
 
     rm -rf "$dir"
     mkdir -p "$dir"
@@ -47,7 +57,7 @@ guest_boot_suite() {
     fi
 
     # Kernel, headers, busybox; the module; the initramfs.
-    if ! "$ROOT/scripts/guest-kernel.sh" >"$dir/prepare.log" 2>&1 ||
+    if ! "$ROOT/scripts/guest-kernel.sh" --series "$series" >"$dir/prepare.log" 2>&1 ||
        ! FAKE_KO=none "$ROOT/tests/guest/mkinitramfs.sh" "$dir/initrd.cpio.gz" \
             "$ROOT/tests/guest/boot-test.sh:test.sh" \
             "$ROOT/tests/guest/guest-lib.sh:lib/guest-lib.sh" \
@@ -126,4 +136,8 @@ guest_boot_suite() {
     fi
 }
 
-guest_boot_suite
+rm -rf "$LOGDIR/guest-boot"
+for guest_boot_series in 6.1 6.12; do
+    guest_boot_suite "$guest_boot_series"
+done
+unset guest_boot_series

@@ -39,6 +39,7 @@
 #include <linux/xarray.h>
 
 #include "standard-headers/linux/virtio_irqhint.h"
+#include "irqhint_compat.h"
 
 static bool observe_only;
 module_param(observe_only, bool, 0644);
@@ -817,7 +818,7 @@ static int irqhint_probe(struct virtio_device *vdev)
 		goto err_free_mask;
 
 	/* No virtqueues, but this sets up the config-change interrupt. */
-	err = virtio_find_vqs(vdev, 0, NULL, NULL, NULL, NULL);
+	err = irqhint_compat_find_no_vqs(vdev);
 	if (err)
 		goto err_free_cur;
 

@@ -48,6 +48,7 @@
 #include <linux/virtio_config.h>
 
 #include "standard-headers/linux/virtio_irqhint.h"
+#include "irqhint_compat.h"
 
 #define FAKE_CONFIG_SIZE	4096
 #define FAKE_CMD_MAX		256
@@ -132,14 +133,6 @@ static void fake_reset(struct virtio_device *vdev)
 	to_fake(vdev)->status = 0;
 }
 
-static int fake_find_vqs(struct virtio_device *vdev, unsigned int nvqs,
-			 struct virtqueue *vqs[], vq_callback_t *callbacks[],
-			 const char * const names[], const bool *ctx,
-			 struct irq_affinity *desc)
-{
-	return nvqs ? -ENOENT : 0;
-}
-
 static void fake_del_vqs(struct virtio_device *vdev)
 {
 }
@@ -166,7 +159,7 @@ static const struct virtio_config_ops fake_config_ops = {
 	.get_status		= fake_get_status,
 	.set_status		= fake_set_status,
 	.reset			= fake_reset,
-	.find_vqs		= fake_find_vqs,
+	.find_vqs		= irqhint_compat_no_vqs_op,
 	.del_vqs		= fake_del_vqs,
 	.get_features		= fake_get_features,
 	.finalize_features	= fake_finalize_features,
@@ -330,9 +323,8 @@ static ssize_t fake_ctl_write(struct file *file, const char __user *ubuf,
 
 static const struct file_operations fake_ctl_fops = {
 	.owner	= THIS_MODULE,
-	.open	= simple_open,
+	.open	= nonseekable_open,
 	.write	= fake_ctl_write,
-	.llseek	= no_llseek,
 };
 
 static int __init fake_init(void)
