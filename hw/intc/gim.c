@@ -13,35 +13,32 @@
  *        destination), with a doorbell MSI-X, or
  *     -> a record in the inactive log ring, with a log MSI-X.
  *
- * The register map is in include/hw/intc/gim-abi.h and docs/specs/gim.rst.
+ * The register map is in include/standard-headers/misc/gim.h and
+ * docs/specs/gim.rst.  Monitor commands: gim-qmp.c, gim-hmp.c; test aids:
+ * gim-testaids.c.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 
 #include "qemu/osdep.h"
 #include "qapi/error.h"
-#include "qapi/qapi-commands-gim.h"
 #include "qemu/error-report.h"
 #include "qemu/log.h"
 #include "qemu/module.h"
-#include "qemu/timer.h"
-#include "hw/intc/gim.h"
 #include "hw/pci/msi.h"
 #include "hw/pci/msix.h"
 #include "hw/pci/pci.h"
 #include "hw/qdev-properties.h"
-#include "hw/sysbus.h"
 #include "exec/memory.h"
 #include "migration/vmstate.h"
+#include "gim-internal.h"
 #include "trace.h"
 
-#define GIM_MAX_GUESTS      4096
-#define GIM_MAX_DESTS       256
-#define GIM_MIN_LOG_SIZE    2
-#define GIM_MAX_LOG_SIZE    65536
-#define GIM_MSIX_BAR        4
+#define GIM_DEFAULT_IFACES  4
 
-static bool gim_enabled(GIMState *s)
+QEMU_BUILD_BUG_ON(sizeof(struct gim_log_record) != GIM_LOG_RECORD_SIZE);
+
+bool gim_enabled(GIMState *s)
 {
     return s->ctrl & GIM_CTRL_ENABLE;
 }
@@ -92,8 +89,8 @@ static bool gim_irr_set(GIMState *s, unsigned guest, unsigned dest,
 {
     uint64_t addr = s->table_base +
                     GIM_IRR_OFFSET(guest, dest, s->table_dests) +
-                    (vector / 32) * 4;
-    uint32_t bit = 1u << (vector % 32);
+                    GIM_IRR_WORD(vector) * 4;
+    uint32_t bit = GIM_IRR_BIT(vector);
     MemoryRegionCache c;
     uint32_t *word;
     uint32_t old;
@@ -124,7 +121,7 @@ static bool gim_irr_set(GIMState *s, unsigned guest, unsigned dest,
 
 /* Read the IRR of (@guest, @dest) into @irr; false when not in RAM. */
 static bool gim_irr_read(GIMState *s, unsigned guest, unsigned dest,
-                         uint32_t irr[GIM_IRR_SIZE / 4])
+                         uint32_t irr[GIM_IRR_WORDS])
 {
     uint64_t addr = s->table_base + GIM_IRR_OFFSET(guest, dest,
                                                    s->table_dests);
@@ -138,7 +135,7 @@ static bool gim_irr_read(GIMState *s, unsigned guest, unsigned dest,
         s->status |= GIM_STATUS_TABLE_ERROR;
         return false;
     }
-    for (int i = 0; i < GIM_IRR_SIZE / 4; i++) {
+    for (int i = 0; i < GIM_IRR_WORDS; i++) {
         irr[i] = le32_to_cpu(qatomic_read(&p[i]));
     }
     gim_ram_unmap(&c, 0);
@@ -197,11 +194,10 @@ static void gim_log(GIMState *s, unsigned guest, unsigned dest,
     trace_gim_log(s, guest, dest, vector, s->log_tail);
     s->log_tail = next;
     s->cnt_logged++;
-    gim_notify(s, s->nr_ifaces);
+    gim_notify(s, GIM_MSIX_LOG(s->nr_ifaces));
 }
 
-/* The interface running (@guest, @dest), or -1. */
-static int gim_find_iface(GIMState *s, unsigned guest, unsigned dest)
+int gim_find_iface(GIMState *s, unsigned guest, unsigned dest)
 {
     uint32_t want = GIM_RUNNING_VALID | GIM_TARGET(guest, dest);
 
@@ -258,93 +254,136 @@ static void gim_output(GIMState *s, unsigned guest, unsigned dest,
     }
 }
 
-static bool gim_target_valid(GIMState *s, unsigned guest, unsigned dest,
-                             unsigned irq)
+/* GIM_ROUTE_DEST_MASK bits that name destinations inside the table. */
+static uint32_t gim_multicast_valid(GIMState *s)
 {
-    if (guest >= s->table_guests || dest >= s->table_dests) {
-        qemu_log_mask(LOG_GUEST_ERROR, "%s: route %u targets guest %u dest %u"
-                      " outside the table (%u guests x %u dests)\n",
-                      __func__, irq, guest, dest, s->table_guests,
-                      s->table_dests);
+    return s->table_dests >= GIM_MULTICAST_DESTS ? ~0u :
+           (1u << s->table_dests) - 1;
+}
+
+bool gim_route_input(GIMState *s, uint32_t msg, GIMOutputs *o)
+{
+    unsigned src_vector = (msg & GIM_MSG_VECTOR_MASK) >> GIM_MSG_VECTOR_SHIFT;
+    uint32_t valid = gim_multicast_valid(s);
+    GIMRoute *r;
+
+    *o = (GIMOutputs) {
+        .irq = msg & GIM_MSG_IRQ_MASK,
+    };
+    if (!gim_enabled(s)) {
+        o->drop = GIM_DROP_DISABLED;
         return false;
     }
-    return true;
+    if (o->irq >= s->nr_irqs) {
+        o->drop = GIM_DROP_IRQ;
+        return false;
+    }
+
+    r = &s->routes[o->irq];
+    o->fn = r->ctrl;
+    o->guest = GIM_TARGET_GUEST(r->target);
+    o->dest = GIM_TARGET_DEST(r->target);
+    o->dest_mask = r->dest_mask;
+    o->vector = r->vector & GIM_VECTOR_MASK;
+
+    switch (o->fn) {
+    case GIM_FN_DELIVER:
+    case GIM_FN_COALESCE:
+    case GIM_FN_REMAP:
+        if (o->guest >= s->table_guests || o->dest >= s->table_dests) {
+            o->drop = GIM_DROP_TARGET;
+            return false;
+        }
+        if (o->fn == GIM_FN_REMAP) {
+            o->vector = (o->vector + src_vector) & GIM_VECTOR_MASK;
+        }
+        o->coalesce = o->fn == GIM_FN_COALESCE;
+        o->dests[o->nr_dests++] = o->dest;
+        return true;
+    case GIM_FN_MULTICAST:
+        if (o->guest >= s->table_guests || !(o->dest_mask & valid)) {
+            o->drop = GIM_DROP_TARGET;
+            return false;
+        }
+        o->ignored = o->dest_mask & ~valid;
+        for (unsigned d = 0; d < GIM_MULTICAST_DESTS; d++) {
+            if (o->dest_mask & valid & (1u << d)) {
+                o->dests[o->nr_dests++] = d;
+            }
+        }
+        return true;
+    case GIM_FN_DROP:
+        o->drop = GIM_DROP_FN;
+        return false;
+    default:
+        o->drop = GIM_DROP_UNKNOWN_FN;
+        return false;
+    }
+}
+
+/* Input @msg gave no output: say why when it is the guest's mistake. */
+static void gim_drop(GIMState *s, uint32_t msg, const GIMOutputs *o)
+{
+    switch (o->drop) {
+    case GIM_DROP_DISABLED:
+        qemu_log_mask(LOG_GUEST_ERROR, "%s: message 0x%x while disabled\n",
+                      __func__, msg);
+        break;
+    case GIM_DROP_IRQ:
+        qemu_log_mask(LOG_GUEST_ERROR, "%s: interrupt number %u >= %u\n",
+                      __func__, o->irq, s->nr_irqs);
+        break;
+    case GIM_DROP_TARGET:
+        if (o->fn == GIM_FN_MULTICAST) {
+            qemu_log_mask(LOG_GUEST_ERROR, "%s: multicast route %u: guest %u,"
+                          " mask 0x%x: no destination in the table\n",
+                          __func__, o->irq, o->guest, o->dest_mask);
+        } else {
+            qemu_log_mask(LOG_GUEST_ERROR, "%s: route %u targets guest %u "
+                          "dest %u outside the table (%u guests x %u dests)\n",
+                          __func__, o->irq, o->guest, o->dest,
+                          s->table_guests, s->table_dests);
+        }
+        break;
+    case GIM_DROP_UNKNOWN_FN:
+        qemu_log_mask(LOG_GUEST_ERROR, "%s: route %u has unknown function %u"
+                      "; dropped\n", __func__, o->irq, o->fn);
+        break;
+    case GIM_DROP_NONE:
+    case GIM_DROP_FN:
+        break;
+    }
+    s->cnt_dropped++;
 }
 
 void gim_post(GIMState *s, uint32_t msg)
 {
-    unsigned irq = msg & GIM_MSG_IRQ_MASK;
-    unsigned src_vector = (msg & GIM_MSG_VECTOR_MASK) >> GIM_MSG_VECTOR_SHIFT;
-    GIMRoute *r;
-    unsigned guest, dest, vector;
-    uint32_t fn;
+    GIMOutputs o;
+    bool routed;
 
     s->cnt_in++;
-    if (!gim_enabled(s)) {
-        qemu_log_mask(LOG_GUEST_ERROR, "%s: message 0x%x while disabled\n",
-                      __func__, msg);
-        s->cnt_dropped++;
+    routed = gim_route_input(s, msg, &o);
+    if (o.drop != GIM_DROP_DISABLED && o.drop != GIM_DROP_IRQ) {
+        trace_gim_input(s, msg, o.irq, o.fn);
+    }
+    if (!routed) {
+        gim_drop(s, msg, &o);
         return;
     }
-    if (irq >= s->nr_irqs) {
-        qemu_log_mask(LOG_GUEST_ERROR, "%s: interrupt number %u >= %u\n",
-                      __func__, irq, s->nr_irqs);
-        s->cnt_dropped++;
+    if (o.fn != GIM_FN_MULTICAST) {
+        gim_output(s, o.guest, o.dests[0], o.vector, o.coalesce, true);
         return;
     }
-
-    r = &s->routes[irq];
-    fn = r->ctrl;
-    guest = GIM_TARGET_GUEST(r->target);
-    dest = GIM_TARGET_DEST(r->target);
-    vector = r->vector & 0xff;
-    trace_gim_input(s, msg, irq, fn);
-
-    switch (fn) {
-    case GIM_FN_DELIVER:
-    case GIM_FN_COALESCE:
-    case GIM_FN_REMAP:
-        if (!gim_target_valid(s, guest, dest, irq)) {
-            break;
-        }
-        if (fn == GIM_FN_REMAP) {
-            vector = (vector + src_vector) & 0xff;
-        }
-        gim_output(s, guest, dest, vector, fn == GIM_FN_COALESCE, true);
-        return;
-    case GIM_FN_MULTICAST: {
-        uint32_t valid = s->table_dests >= 32 ? ~0u :
-                         (1u << s->table_dests) - 1;
-        uint32_t mask = r->dest_mask;
-
-        if (guest >= s->table_guests || !(mask & valid)) {
-            qemu_log_mask(LOG_GUEST_ERROR, "%s: multicast route %u: guest %u,"
-                          " mask 0x%x: no destination in the table\n",
-                          __func__, irq, guest, mask);
-            break;
-        }
-        if (mask & ~valid) {
-            qemu_log_mask(LOG_GUEST_ERROR, "%s: multicast route %u: mask 0x%x"
-                          " names destinations beyond %u; ignored\n",
-                          __func__, irq, mask, s->table_dests);
-        }
-        s->cnt_out++;
-        mask &= valid;
-        for (unsigned d = 0; d < 32; d++) {
-            if (mask & (1u << d)) {
-                gim_output(s, guest, d, vector, false, false);
-            }
-        }
-        return;
+    if (o.ignored) {
+        qemu_log_mask(LOG_GUEST_ERROR, "%s: multicast route %u: mask 0x%x"
+                      " names destinations beyond %u; ignored\n",
+                      __func__, o.irq, o.dest_mask, s->table_dests);
     }
-    case GIM_FN_DROP:
-        break;
-    default:
-        qemu_log_mask(LOG_GUEST_ERROR, "%s: route %u has unknown function %u"
-                      "; dropped\n", __func__, irq, fn);
-        break;
+    /* A multicast counts its message once, before its deliveries. */
+    s->cnt_out++;
+    for (unsigned n = 0; n < o.nr_dests; n++) {
+        gim_output(s, o.guest, o.dests[n], o.vector, false, false);
     }
-    s->cnt_dropped++;
 }
 
 /*
@@ -357,7 +396,7 @@ static void gim_iface_load(GIMState *s, unsigned i)
     GIMIface *iface = &s->ifaces[i];
     unsigned guest = GIM_TARGET_GUEST(iface->running);
     unsigned dest = GIM_TARGET_DEST(iface->running);
-    uint32_t irr[GIM_IRR_SIZE / 4];
+    uint32_t irr[GIM_IRR_WORDS];
 
     if (!(iface->running & GIM_RUNNING_VALID)) {
         return;
@@ -373,7 +412,7 @@ static void gim_iface_load(GIMState *s, unsigned i)
         return;
     }
     for (unsigned v = 0; v < GIM_NR_VECTORS; v++) {
-        if (irr[v / 32] & (1u << (v % 32))) {
+        if (irr[GIM_IRR_WORD(v)] & GIM_IRR_BIT(v)) {
             gim_lr_add(s, iface, v);
         }
     }
@@ -462,7 +501,7 @@ static bool gim_config_valid(GIMState *s)
     table_size = (uint64_t)s->table_guests * s->table_dests * GIM_IRR_SIZE;
     if (s->table_guests < 1 || s->table_guests > GIM_MAX_GUESTS ||
         s->table_dests < 1 || s->table_dests > GIM_MAX_DESTS ||
-        (s->table_base & (GIM_IRR_SIZE - 1)) ||
+        (s->table_base & (GIM_TABLE_ALIGN - 1)) ||
         s->table_base + table_size < s->table_base) {
         qemu_log_mask(LOG_GUEST_ERROR, "%s: bad pending table: base 0x%"
                       PRIx64 ", %u guests x %u dests\n", __func__,
@@ -470,8 +509,9 @@ static bool gim_config_valid(GIMState *s)
         return false;
     }
     if (s->log_size < GIM_MIN_LOG_SIZE || s->log_size > GIM_MAX_LOG_SIZE ||
-        (s->log_base & 7) ||
-        s->log_base + (uint64_t)s->log_size * 8 < s->log_base ||
+        (s->log_base & (GIM_LOG_ALIGN - 1)) ||
+        s->log_base + (uint64_t)s->log_size * sizeof(struct gim_log_record) <
+        s->log_base ||
         s->log_head >= s->log_size || s->log_tail >= s->log_size) {
         qemu_log_mask(LOG_GUEST_ERROR, "%s: bad log: base 0x%" PRIx64
                       ", %u records, head %u, tail %u\n", __func__,
@@ -512,9 +552,11 @@ static uint64_t gim_iface_read(GIMState *s, unsigned i, hwaddr reg)
     case GIM_IFACE_STATUS:
         return iface->status;
     default:
-        if (reg >= GIM_IFACE_LR(0) && reg < GIM_IFACE_LR(GIM_NR_LRS)) {
+        if (reg >= GIM_IFACE_LR(0) && reg < GIM_IFACE_LR_END) {
             return iface->lr[(reg - GIM_IFACE_LR(0)) / 4];
         }
+        qemu_log_mask(LOG_GUEST_ERROR, "%s: read of interface %u reserved "
+                      "register 0x%" HWADDR_PRIx "\n", __func__, i, reg);
         return 0;
     }
 }
@@ -540,6 +582,24 @@ static void gim_iface_write(GIMState *s, unsigned i, hwaddr reg,
                       i, reg);
     }
 }
+
+/* The global registers that read a 32-bit field as it is, by offset. */
+static const size_t gim_reg_fields[GIM_REG_CNT_LOGGED / 4 + 1] = {
+    [GIM_REG_CTRL / 4] = offsetof(GIMState, ctrl),
+    [GIM_REG_STATUS / 4] = offsetof(GIMState, status),
+    [GIM_REG_TABLE_GUESTS / 4] = offsetof(GIMState, table_guests),
+    [GIM_REG_TABLE_DESTS / 4] = offsetof(GIMState, table_dests),
+    [GIM_REG_LOG_SIZE / 4] = offsetof(GIMState, log_size),
+    [GIM_REG_LOG_HEAD / 4] = offsetof(GIMState, log_head),
+    [GIM_REG_LOG_TAIL / 4] = offsetof(GIMState, log_tail),
+    [GIM_REG_LOG_LOST / 4] = offsetof(GIMState, log_lost),
+    [GIM_REG_CNT_IN / 4] = offsetof(GIMState, cnt_in),
+    [GIM_REG_CNT_OUT / 4] = offsetof(GIMState, cnt_out),
+    [GIM_REG_CNT_DROPPED / 4] = offsetof(GIMState, cnt_dropped),
+    [GIM_REG_CNT_COALESCED / 4] = offsetof(GIMState, cnt_coalesced),
+    [GIM_REG_CNT_DELIVERED / 4] = offsetof(GIMState, cnt_delivered),
+    [GIM_REG_CNT_LOGGED / 4] = offsetof(GIMState, cnt_logged),
+};
 
 static uint64_t gim_regs_read(void *opaque, hwaddr addr, unsigned size)
 {
@@ -567,68 +627,28 @@ static uint64_t gim_regs_read(void *opaque, hwaddr addr, unsigned size)
         if (i < s->nr_ifaces) {
             val = gim_iface_read(s, i, (addr - GIM_REG_IFACE_BASE) %
                                        GIM_IFACE_STRIDE);
+        } else {
+            qemu_log_mask(LOG_GUEST_ERROR, "%s: interface %u beyond the %u "
+                          "interfaces reads 0\n", __func__, i, s->nr_ifaces);
         }
+    } else if (addr / 4 < ARRAY_SIZE(gim_reg_fields) &&
+               gim_reg_fields[addr / 4]) {
+        val = *(uint32_t *)((uint8_t *)s + gim_reg_fields[addr / 4]);
     } else {
         switch (addr) {
         case GIM_REG_ID:
             val = GIM_ID_MAGIC;
             break;
         case GIM_REG_CAPS:
-            val = s->nr_irqs | (s->nr_ifaces << 16) | (GIM_NR_LRS << 24);
-            break;
-        case GIM_REG_CTRL:
-            val = s->ctrl;
-            break;
-        case GIM_REG_STATUS:
-            val = s->status;
+            val = GIM_CAPS(s->nr_irqs, s->nr_ifaces, GIM_NR_LRS);
             break;
         case GIM_REG_TABLE_LO:
-            val = (uint32_t)s->table_base;
-            break;
         case GIM_REG_TABLE_HI:
-            val = s->table_base >> 32;
-            break;
-        case GIM_REG_TABLE_GUESTS:
-            val = s->table_guests;
-            break;
-        case GIM_REG_TABLE_DESTS:
-            val = s->table_dests;
+            val = extract64(s->table_base, (addr - GIM_REG_TABLE_LO) * 8, 32);
             break;
         case GIM_REG_LOG_LO:
-            val = (uint32_t)s->log_base;
-            break;
         case GIM_REG_LOG_HI:
-            val = s->log_base >> 32;
-            break;
-        case GIM_REG_LOG_SIZE:
-            val = s->log_size;
-            break;
-        case GIM_REG_LOG_HEAD:
-            val = s->log_head;
-            break;
-        case GIM_REG_LOG_TAIL:
-            val = s->log_tail;
-            break;
-        case GIM_REG_LOG_LOST:
-            val = s->log_lost;
-            break;
-        case GIM_REG_CNT_IN:
-            val = s->cnt_in;
-            break;
-        case GIM_REG_CNT_OUT:
-            val = s->cnt_out;
-            break;
-        case GIM_REG_CNT_DROPPED:
-            val = s->cnt_dropped;
-            break;
-        case GIM_REG_CNT_COALESCED:
-            val = s->cnt_coalesced;
-            break;
-        case GIM_REG_CNT_DELIVERED:
-            val = s->cnt_delivered;
-            break;
-        case GIM_REG_CNT_LOGGED:
-            val = s->cnt_logged;
+            val = extract64(s->log_base, (addr - GIM_REG_LOG_LO) * 8, 32);
             break;
         default:
             qemu_log_mask(LOG_GUEST_ERROR, "%s: read of reserved register 0x%"
@@ -640,14 +660,35 @@ static uint64_t gim_regs_read(void *opaque, hwaddr addr, unsigned size)
 }
 
 /* Geometry registers may only change while GIM is disabled. */
-static bool gim_geometry_writable(GIMState *s, hwaddr addr)
+static void gim_set_geometry(GIMState *s, hwaddr addr, uint32_t val)
 {
     if (gim_enabled(s)) {
         qemu_log_mask(LOG_GUEST_ERROR, "%s: register 0x%" HWADDR_PRIx
                       " changed while enabled; ignored\n", __func__, addr);
-        return false;
+        return;
     }
-    return true;
+    switch (addr) {
+    case GIM_REG_TABLE_LO:
+    case GIM_REG_TABLE_HI:
+        s->table_base = deposit64(s->table_base,
+                                  (addr - GIM_REG_TABLE_LO) * 8, 32, val);
+        break;
+    case GIM_REG_TABLE_GUESTS:
+        s->table_guests = val;
+        break;
+    case GIM_REG_TABLE_DESTS:
+        s->table_dests = val;
+        break;
+    case GIM_REG_LOG_LO:
+    case GIM_REG_LOG_HI:
+        s->log_base = deposit64(s->log_base, (addr - GIM_REG_LOG_LO) * 8, 32,
+                                val);
+        break;
+    case GIM_REG_LOG_SIZE:
+        s->log_size = val;
+        s->log_head = s->log_tail = 0;
+        break;
+    }
 }
 
 static void gim_regs_write(void *opaque, hwaddr addr, uint64_t val64,
@@ -680,7 +721,7 @@ static void gim_regs_write(void *opaque, hwaddr addr, uint64_t val64,
             r->target = val & GIM_TARGET_MASK;
             break;
         case GIM_ROUTE_VECTOR:
-            r->vector = val & 0xff;
+            r->vector = val & GIM_VECTOR_MASK;
             break;
         case GIM_ROUTE_DEST_MASK:
             r->dest_mask = val;
@@ -708,41 +749,8 @@ static void gim_regs_write(void *opaque, hwaddr addr, uint64_t val64,
     case GIM_REG_STATUS:
         s->status &= ~val;
         break;
-    case GIM_REG_TABLE_LO:
-        if (gim_geometry_writable(s, addr)) {
-            s->table_base = deposit64(s->table_base, 0, 32, val);
-        }
-        break;
-    case GIM_REG_TABLE_HI:
-        if (gim_geometry_writable(s, addr)) {
-            s->table_base = deposit64(s->table_base, 32, 32, val);
-        }
-        break;
-    case GIM_REG_TABLE_GUESTS:
-        if (gim_geometry_writable(s, addr)) {
-            s->table_guests = val;
-        }
-        break;
-    case GIM_REG_TABLE_DESTS:
-        if (gim_geometry_writable(s, addr)) {
-            s->table_dests = val;
-        }
-        break;
-    case GIM_REG_LOG_LO:
-        if (gim_geometry_writable(s, addr)) {
-            s->log_base = deposit64(s->log_base, 0, 32, val);
-        }
-        break;
-    case GIM_REG_LOG_HI:
-        if (gim_geometry_writable(s, addr)) {
-            s->log_base = deposit64(s->log_base, 32, 32, val);
-        }
-        break;
-    case GIM_REG_LOG_SIZE:
-        if (gim_geometry_writable(s, addr)) {
-            s->log_size = val;
-            s->log_head = s->log_tail = 0;
-        }
+    case GIM_REG_TABLE_LO ... GIM_REG_LOG_SIZE:
+        gim_set_geometry(s, addr, val);
         break;
     case GIM_REG_LOG_HEAD:
         if (gim_enabled(s) ? val >= s->log_size : val > GIM_MAX_LOG_SIZE) {
@@ -776,6 +784,16 @@ static const MemoryRegionOps gim_regs_ops = {
         .max_access_size = 4,
     },
 };
+
+uint32_t gim_reg_read(GIMState *s, hwaddr addr)
+{
+    return gim_regs_read(s, addr, 4);
+}
+
+void gim_reg_write(GIMState *s, hwaddr addr, uint32_t val)
+{
+    gim_regs_write(s, addr, val, 4);
+}
 
 /*
  * The doorbell behaves like memory-mapped MSI hardware: every write is
@@ -855,12 +873,13 @@ static void gim_realize(PCIDevice *pdev, Error **errp)
                      &s->regs);
     pci_register_bar(pdev, GIM_BAR_DOORBELL, PCI_BASE_ADDRESS_SPACE_MEMORY,
                      &s->doorbell);
-    if (msix_init_exclusive_bar(pdev, s->nr_ifaces + 1, GIM_MSIX_BAR, errp)) {
+    if (msix_init_exclusive_bar(pdev, GIM_NR_MSIX(s->nr_ifaces), GIM_BAR_MSIX,
+                                errp)) {
         g_free(s->ifaces);
         g_free(s->routes);
         return;
     }
-    for (unsigned i = 0; i <= s->nr_ifaces; i++) {
+    for (unsigned i = 0; i < GIM_NR_MSIX(s->nr_ifaces); i++) {
         msix_vector_use(pdev, i);
     }
     address_space_cache_init_empty(&s->table_cache);
@@ -932,7 +951,7 @@ static int gim_post_load(void *opaque, int version_id)
         for (unsigned n = 0; n < GIM_NR_LRS; n++) {
             uint32_t want = n < iface->nr_lrs ? GIM_LR_VALID : 0;
 
-            if ((iface->lr[n] & ~0xffu) != want) {
+            if ((iface->lr[n] & ~(uint32_t)GIM_VECTOR_MASK) != want) {
                 error_report("gim: migrated interface %u list register %u "
                              "is invalid (0x%x)", i, n, iface->lr[n]);
                 return -EINVAL;
@@ -1024,379 +1043,9 @@ static const VMStateDescription vmstate_gim = {
     },
 };
 
-/* QMP */
-
-static int gim_find_one(Object *obj, void *opaque)
-{
-    GIMState **found = opaque;
-
-    if (!object_dynamic_cast(obj, TYPE_GIM)) {
-        return 0;
-    }
-    if (*found) {
-        return 1;           /* a second one: ambiguous */
-    }
-    *found = GIM(obj);
-    return 0;
-}
-
-static GIMState *gim_lookup(const char *qdev, Error **errp)
-{
-    GIMState *s = NULL;
-    Object *obj;
-
-    if (qdev) {
-        obj = object_resolve_path_type(qdev, TYPE_GIM, NULL);
-        if (!obj) {
-            DeviceState *d = qdev_find_recursive(sysbus_get_default(), qdev);
-
-            obj = d ? object_dynamic_cast(OBJECT(d), TYPE_GIM) : NULL;
-        }
-        if (!obj) {
-            error_set(errp, ERROR_CLASS_DEVICE_NOT_FOUND,
-                      "No gim device '%s'", qdev);
-        }
-        return obj ? GIM(obj) : NULL;
-    }
-    if (object_child_foreach_recursive(qdev_get_machine(), gim_find_one,
-                                       &s)) {
-        error_setg(errp, "More than one gim device: name one with 'qdev'");
-        return NULL;
-    }
-    if (!s) {
-        error_set(errp, ERROR_CLASS_DEVICE_NOT_FOUND,
-                  "No gim device found (add one with -device gim)");
-    }
-    return s;
-}
-
-GimInfo *qmp_query_gim(const char *qdev, Error **errp)
-{
-    GIMState *s = gim_lookup(qdev, errp);
-    GimIfaceList **tail;
-    GimInfo *info;
-
-    if (!s) {
-        return NULL;
-    }
-    info = g_new0(GimInfo, 1);
-    info->qdev = object_get_canonical_path(OBJECT(s));
-    info->enabled = gim_enabled(s);
-    info->irqs = s->nr_irqs;
-    info->interfaces = s->nr_ifaces;
-    info->table_base = s->table_base;
-    info->guests = s->table_guests;
-    info->dests = s->table_dests;
-    info->log_base = s->log_base;
-    info->log_size = s->log_size;
-    info->log_head = s->log_head;
-    info->log_tail = s->log_tail;
-    info->log_lost = s->log_lost;
-    info->status = s->status;
-    info->inputs = s->cnt_in;
-    info->outputs = s->cnt_out;
-    info->dropped = s->cnt_dropped;
-    info->coalesced = s->cnt_coalesced;
-    info->delivered = s->cnt_delivered;
-    info->logged = s->cnt_logged;
-    tail = &info->ifaces;
-    for (unsigned i = 0; i < s->nr_ifaces; i++) {
-        GIMIface *iface = &s->ifaces[i];
-        GimIface *gi = g_new0(GimIface, 1);
-        intList **ltail = &gi->lrs;
-
-        gi->index = i;
-        gi->running = iface->running & GIM_RUNNING_VALID;
-        gi->guest = GIM_TARGET_GUEST(iface->running);
-        gi->dest = GIM_TARGET_DEST(iface->running);
-        gi->status = iface->status;
-        for (unsigned n = 0; n < iface->nr_lrs; n++) {
-            QAPI_LIST_APPEND(ltail, GIM_LR_VECTOR(iface->lr[n]));
-        }
-        QAPI_LIST_APPEND(tail, gi);
-    }
-    return info;
-}
-
-/*
- * Benchmark and stress (bench/): post @count messages through GIM and,
- * side by side, @count plain MSIs to the LAPIC.
- */
-GimBenchResult *qmp_x_gim_bench(const char *qdev, int64_t irq, int64_t count,
-                                bool has_ring, bool ring, Error **errp)
-{
-    GIMState *s = gim_lookup(qdev, errp);
-    AddressSpace *as;
-    GimBenchResult *res;
-    double best[2] = { DBL_MAX, DBL_MAX };
-
-    if (!s) {
-        return NULL;
-    }
-    if (!gim_enabled(s) || irq < 0 || irq >= s->nr_irqs) {
-        error_setg(errp, "gim must be enabled and irq below %u", s->nr_irqs);
-        return NULL;
-    }
-    if (count < 1 || count > 10000000) {
-        error_setg(errp, "count must be between 1 and 10000000");
-        return NULL;
-    }
-    as = pci_get_address_space(PCI_DEVICE(s));
-    for (int r = 0; r < 10; r++) {
-        bool through_gim = r & 1;
-        int64_t t0 = get_clock();
-
-        for (int64_t i = 0; i < count; i++) {
-            if (through_gim) {
-                if (ring) {
-                    for (unsigned k = 0; k < s->nr_ifaces; k++) {
-                        s->ifaces[k].status &= ~GIM_IFACE_STATUS_DOORBELL;
-                    }
-                }
-                gim_post(s, irq);
-            } else {
-                /* A fixed, edge MSI to APIC 0, vector 0x40. */
-                address_space_stl_le(as, 0xfee00000, 0x40,
-                                     MEMTXATTRS_UNSPECIFIED, NULL);
-            }
-        }
-        best[through_gim] = MIN(best[through_gim],
-                                (double)(get_clock() - t0) / count);
-    }
-    res = g_new0(GimBenchResult, 1);
-    res->gim_ns = best[1];
-    res->msi_ns = best[0];
-    return res;
-}
-
-/* xorshift64*: reproducible, good enough to pick routes. */
-static uint64_t gim_rand(uint64_t *state)
-{
-    *state ^= *state >> 12;
-    *state ^= *state << 25;
-    *state ^= *state >> 27;
-    return *state * 0x2545f4914f6cdd1dull;
-}
-
-static bool gim_irr_test(GIMState *s, unsigned guest, unsigned dest,
-                         unsigned vector)
-{
-    uint32_t irr[GIM_IRR_SIZE / 4];
-
-    return gim_irr_read(s, guest, dest, irr) &&
-           (irr[vector / 32] & (1u << (vector % 32)));
-}
-
-/* What the hypervisor does when it takes a vector: clear its IRR bit. */
-static void gim_irr_clear(GIMState *s, unsigned guest, unsigned dest,
-                          unsigned vector)
-{
-    uint64_t addr = s->table_base + GIM_IRR_OFFSET(guest, dest,
-                                                   s->table_dests) +
-                    (vector / 32) * 4;
-    MemoryRegionCache c;
-    uint32_t *word = gim_ram_map(s, addr, 4, &c);
-
-    if (word) {
-        qatomic_and(word, cpu_to_le32(~(1u << (vector % 32))));
-        gim_ram_unmap(&c, 4);
-    }
-}
-
-/*
- * Vectors pending for what interface @i runs that software was not told
- * about: set in the IRR but in no list register while LR_OVERFLOW is
- * clear, or list registers without DOORBELL.  Nothing may be stranded.
- */
-static unsigned gim_stress_stranded(GIMState *s, unsigned i)
-{
-    GIMIface *iface = &s->ifaces[i];
-    unsigned guest = GIM_TARGET_GUEST(iface->running);
-    unsigned dest = GIM_TARGET_DEST(iface->running);
-    uint32_t irr[GIM_IRR_SIZE / 4];
-    unsigned stranded = 0;
-
-    if (!(iface->running & GIM_RUNNING_VALID) ||
-        gim_find_iface(s, guest, dest) != i ||
-        !gim_irr_read(s, guest, dest, irr)) {
-        return 0;   /* outputs for it go elsewhere (or to the log) */
-    }
-    if (iface->nr_lrs && !(iface->status & GIM_IFACE_STATUS_DOORBELL)) {
-        stranded++;
-    }
-    if (iface->status & GIM_IFACE_STATUS_LR_OVERFLOW) {
-        return stranded;
-    }
-    for (unsigned n = 0; n < iface->nr_lrs; n++) {
-        unsigned v = GIM_LR_VECTOR(iface->lr[n]);
-
-        irr[v / 32] &= ~(1u << (v % 32));
-    }
-    for (unsigned w = 0; w < ARRAY_SIZE(irr); w++) {
-        stranded += ctpop32(irr[w]);
-    }
-    return stranded;
-}
-
-/*
- * The hypervisor of interface @i, at a random point between posts: it
- * either takes what the list registers show (injects the vectors and
- * clears their IRR bits, and LR_OVERFLOW to have the IRR rescanned), or,
- * having taken them, acknowledges through the ACK register.
- */
-static unsigned gim_stress_hypervisor(GIMState *s, unsigned i, bool *taken)
-{
-    GIMIface *iface = &s->ifaces[i];
-
-    if (!*taken) {
-        if (!(iface->status & GIM_IFACE_STATUS_DOORBELL)) {
-            return 0;
-        }
-        for (unsigned n = 0; n < iface->nr_lrs; n++) {
-            gim_irr_clear(s, GIM_TARGET_GUEST(iface->running),
-                          GIM_TARGET_DEST(iface->running),
-                          GIM_LR_VECTOR(iface->lr[n]));
-        }
-        iface->status &= ~GIM_IFACE_STATUS_LR_OVERFLOW;
-        *taken = true;
-        return 0;
-    }
-    gim_iface_write(s, i, GIM_IFACE_ACK, 1);
-    *taken = false;
-    return gim_stress_stranded(s, i);
-}
-
-GimStressResult *qmp_x_gim_stress(const char *qdev, int64_t count,
-                                  int64_t seed, Error **errp)
-{
-    GIMState *s = gim_lookup(qdev, errp);
-    GimStressResult *res;
-    uint64_t rng = seed ? seed : 1;
-    uint64_t lost = 0;
-    uint32_t c0[7];
-    bool taken[GIM_MAX_IFACES] = { };
-
-    if (!s) {
-        return NULL;
-    }
-    if (!gim_enabled(s)) {
-        error_setg(errp, "gim must be enabled");
-        return NULL;
-    }
-    if (count < 1 || count > 100000000) {
-        error_setg(errp, "count must be between 1 and 100000000");
-        return NULL;
-    }
-    c0[0] = s->cnt_in;
-    c0[1] = s->cnt_out;
-    c0[2] = s->cnt_dropped;
-    c0[3] = s->cnt_coalesced;
-    c0[4] = s->cnt_delivered;
-    c0[5] = s->cnt_logged;
-    c0[6] = s->log_lost;
-
-    for (int64_t n = 0; n < count; n++) {
-        unsigned irq = gim_rand(&rng) % s->nr_irqs;
-        GIMRoute *r = &s->routes[irq];
-        uint32_t src = gim_rand(&rng) & 0xff;
-        uint32_t before_out, before_sum, before_dst;
-        unsigned guest, dest, vector, ndst;
-        uint64_t h = gim_rand(&rng);
-
-        if ((n & 63) == 0) {
-            /* The hypervisor reprograms a route and reschedules. */
-            uint64_t x = gim_rand(&rng);
-            GIMRoute *w = &s->routes[x % s->nr_irqs];
-            unsigned i = (x >> 16) % s->nr_ifaces;
-
-            w->ctrl = (x >> 24) % (GIM_FN_MAX + 1);
-            w->target = GIM_TARGET((x >> 28) % s->table_guests,
-                                   (x >> 40) % s->table_dests);
-            w->vector = (x >> 48) & 0xff;
-            w->dest_mask = (uint32_t)gim_rand(&rng) |
-                           (1u << GIM_TARGET_DEST(w->target));
-            if (x & (1ull << 56)) {
-                gim_iface_run(s, i, GIM_RUNNING_VALID |
-                              GIM_TARGET((x >> 28) % s->table_guests,
-                                         (x >> 40) % s->table_dests));
-            } else {
-                gim_iface_run(s, i, 0);
-            }
-            taken[i] = false;
-        }
-        if ((n & 1023) == 0) {
-            s->log_head = s->log_tail;      /* the log is consumed */
-        }
-        /* A hypervisor takes or acks between any two posts. */
-        if ((h & 3) == 0) {
-            unsigned i = (h >> 8) % s->nr_ifaces;
-
-            lost += gim_stress_hypervisor(s, i, &taken[i]);
-        }
-
-        guest = GIM_TARGET_GUEST(r->target);
-        dest = GIM_TARGET_DEST(r->target);
-        before_out = s->cnt_out;
-        before_sum = s->cnt_out + s->cnt_dropped + s->cnt_coalesced;
-        before_dst = s->cnt_delivered + s->cnt_logged + s->log_lost;
-
-        gim_post(s, irq | (src << GIM_MSG_VECTOR_SHIFT));
-
-        /* Every input is accounted for exactly once... */
-        if (s->cnt_out + s->cnt_dropped + s->cnt_coalesced !=
-            before_sum + 1) {
-            lost++;
-            continue;
-        }
-        if (s->cnt_out == before_out) {
-            continue;       /* dropped or coalesced, both legitimate */
-        }
-        /* ... and every output is in the table and went somewhere. */
-        vector = r->vector & 0xff;
-        if (r->ctrl == GIM_FN_REMAP) {
-            vector = (vector + src) & 0xff;
-        }
-        ndst = 0;
-        if (r->ctrl == GIM_FN_MULTICAST) {
-            uint32_t mask = r->dest_mask & (s->table_dests >= 32 ? ~0u :
-                                            (1u << s->table_dests) - 1);
-
-            for (unsigned d = 0; d < 32; d++) {
-                if (mask & (1u << d)) {
-                    ndst++;
-                    lost += !gim_irr_test(s, guest, d, vector);
-                }
-            }
-        } else {
-            ndst = 1;
-            lost += !gim_irr_test(s, guest, dest, vector);
-        }
-        if (s->cnt_delivered + s->cnt_logged + s->log_lost !=
-            before_dst + ndst) {
-            lost++;
-        }
-    }
-    /* At the end, whatever is pending for a running guest was told. */
-    for (unsigned i = 0; i < s->nr_ifaces; i++) {
-        lost += taken[i] ? gim_stress_hypervisor(s, i, &taken[i]) :
-                           gim_stress_stranded(s, i);
-    }
-
-    res = g_new0(GimStressResult, 1);
-    res->inputs = (uint32_t)(s->cnt_in - c0[0]);
-    res->outputs = (uint32_t)(s->cnt_out - c0[1]);
-    res->dropped = (uint32_t)(s->cnt_dropped - c0[2]);
-    res->coalesced = (uint32_t)(s->cnt_coalesced - c0[3]);
-    res->delivered = (uint32_t)(s->cnt_delivered - c0[4]);
-    res->logged = (uint32_t)(s->cnt_logged - c0[5]);
-    res->log_lost = (uint32_t)(s->log_lost - c0[6]);
-    res->lost = lost;
-    return res;
-}
-
 static const Property gim_properties[] = {
     DEFINE_PROP_UINT32("irqs", GIMState, nr_irqs, GIM_MAX_IRQS),
-    DEFINE_PROP_UINT32("interfaces", GIMState, nr_ifaces, 4),
+    DEFINE_PROP_UINT32("interfaces", GIMState, nr_ifaces, GIM_DEFAULT_IFACES),
 };
 
 static void gim_class_init(ObjectClass *klass, void *data)

@@ -18,15 +18,14 @@
 #include "libqos/qgraph.h"
 #include "libqos/pci-pc.h"
 #include "libqos/virtio-irqhint.h"
-#include "libqos/qemu-cmdline.h"
+#include "libqos/edu.h"
+#include "qemu-cmdline.h"
 #include "standard-headers/linux/pci_regs.h"
 #include "standard-headers/linux/virtio_config.h"
 #include "standard-headers/linux/virtio_irqhint.h"
 
 #define EDU_SLOT            5
 #define RNG_SLOT            6
-#define EDU_RAISE_IRQ       0x60
-#define EDU_ACK_IRQ         0x64
 #define WAIT_US             (10 * G_USEC_PER_SEC)
 
 static cpu_set_t saved_affinity;
@@ -203,36 +202,10 @@ static void start_driver(QVirtioDevice *vdev)
     qvirtio_set_driver_ok(vdev);
 }
 
-/* edu: enable its MSI, then raise it @n times. */
-static QPCIDevice *edu_setup(QPCIBus *bus, QPCIBar *bar)
+/* edu's MSI: a fixed interrupt to the LAPIC, vector 0x41. */
+static void edu_setup(QEdu *edu, QPCIBus *bus)
 {
-    QPCIDevice *edu = qpci_device_find(bus, QPCI_DEVFN(EDU_SLOT, 0));
-    uint8_t cap;
-    uint16_t flags;
-
-    g_assert_nonnull(edu);
-    qpci_device_enable(edu);
-    *bar = qpci_iomap(edu, 0, NULL);
-    cap = qpci_find_capability(edu, PCI_CAP_ID_MSI, 0);
-    g_assert_cmpint(cap, !=, 0);
-    flags = qpci_config_readw(edu, cap + PCI_MSI_FLAGS);
-    qpci_config_writel(edu, cap + PCI_MSI_ADDRESS_LO, 0xfee00000);
-    if (flags & PCI_MSI_FLAGS_64BIT) {
-        qpci_config_writel(edu, cap + PCI_MSI_ADDRESS_HI, 0);
-        qpci_config_writew(edu, cap + PCI_MSI_DATA_64, 0x41);
-    } else {
-        qpci_config_writew(edu, cap + PCI_MSI_DATA_32, 0x41);
-    }
-    qpci_config_writew(edu, cap + PCI_MSI_FLAGS, flags | PCI_MSI_FLAGS_ENABLE);
-    return edu;
-}
-
-static void edu_raise(QPCIDevice *edu, QPCIBar bar, int n)
-{
-    for (int i = 0; i < n; i++) {
-        qpci_io_writel(edu, bar, EDU_RAISE_IRQ, 1);
-        qpci_io_writel(edu, bar, EDU_ACK_IRQ, 1);
-    }
+    qedu_init(edu, bus, QPCI_DEVFN(EDU_SLOT, 0), 0xfee00000, 0x41);
 }
 
 /* Wait until query-irqhint shows @events on a source. */
@@ -281,8 +254,7 @@ static void test_msi_hint(void *obj, void *data, QGuestAllocator *alloc)
     QTestState *qts = pv->pdev->bus->qts;
     uint8_t devfn = QPCI_DEVFN(EDU_SLOT, 0);
     struct virtio_irqhint_entry e;
-    QPCIDevice *edu;
-    QPCIBar bar;
+    QEdu edu;
     QDict *info, *src;
     QList *hint;
     uint32_t gen, gen2;
@@ -290,8 +262,8 @@ static void test_msi_hint(void *obj, void *data, QGuestAllocator *alloc)
 
     start_driver(ih->vdev);
     gen = qvirtio_config_readl(ih->vdev, 0);
-    edu = edu_setup(pv->pdev->bus, &bar);
-    edu_raise(edu, bar, 3);
+    edu_setup(&edu, pv->pdev->bus);
+    qedu_raise(&edu, 3);
 
     /* The first event publishes an entry: both vCPUs sit on our CPU. */
     info = wait_source(qts, devfn, false, 0, 3);
@@ -339,7 +311,7 @@ static void test_msi_hint(void *obj, void *data, QGuestAllocator *alloc)
     assert_hint(&e, VIRTIO_IRQHINT_REASON_COLOCATED, 2,
                 (uint32_t[]){ 0, 1 });
 out:
-    g_free(edu);
+    qedu_destroy(&edu);
     unpin_self();
 }
 
@@ -506,19 +478,19 @@ static void test_msix_loop(void *obj, void *data, QGuestAllocator *alloc)
     QTestState *qts = pv->pdev->bus->qts;
     uint8_t devfn = QPCI_DEVFN(EDU_SLOT, 0);
     uint64_t off = pv->pdev->msix_table_off;
-    QPCIDevice *edu;
-    QPCIBar bar;
+    QEdu edu;
     QDict *info;
 
-    edu = edu_setup(pv->pdev->bus, &bar);
+    edu_setup(&edu, pv->pdev->bus);
     qpci_msix_enable(pv->pdev);
     qvirtio_pci_set_msix_configuration_vector(pv, alloc, 0);
     start_driver(ih->vdev);
     /* Config vector 0 now writes 1 to edu's RAISE_IRQ register. */
     qpci_io_writel(pv->pdev, pv->pdev->msix_table_bar,
-                   off + PCI_MSIX_ENTRY_LOWER_ADDR, bar.addr + EDU_RAISE_IRQ);
+                   off + PCI_MSIX_ENTRY_LOWER_ADDR,
+                   edu.bar.addr + QEDU_RAISE_IRQ);
     qpci_io_writel(pv->pdev, pv->pdev->msix_table_bar,
-                   off + PCI_MSIX_ENTRY_UPPER_ADDR, bar.addr >> 32);
+                   off + PCI_MSIX_ENTRY_UPPER_ADDR, edu.bar.addr >> 32);
     qpci_io_writel(pv->pdev, pv->pdev->msix_table_bar,
                    off + PCI_MSIX_ENTRY_DATA, 1);
 
@@ -537,7 +509,7 @@ static void test_msix_loop(void *obj, void *data, QGuestAllocator *alloc)
     qobject_unref(query(qts));
     alarm(0);
     watched_qemu = 0;
-    g_free(edu);
+    qedu_destroy(&edu);
     unpin_self();
 }
 
@@ -575,8 +547,7 @@ static void test_query_repin(void *obj, void *data, QGuestAllocator *alloc)
     uint8_t devfn = QPCI_DEVFN(EDU_SLOT, 0);
     int other = other_cpu();
     struct virtio_irqhint_entry e;
-    QPCIDevice *edu;
-    QPCIBar bar;
+    QEdu edu;
     cpu_set_t set;
     uint32_t gen;
 
@@ -586,9 +557,9 @@ static void test_query_repin(void *obj, void *data, QGuestAllocator *alloc)
         return;
     }
     start_driver(ih->vdev);
-    edu = edu_setup(pv->pdev->bus, &bar);
+    edu_setup(&edu, pv->pdev->bus);
     gen = qvirtio_config_readl(ih->vdev, 0);
-    edu_raise(edu, bar, 1);
+    qedu_raise(&edu, 1);
     qobject_unref(wait_source(qts, devfn, false, 0, 1));
     gen = wait_generation(qts, ih->vdev, gen);
     e = find_entry(ih->vdev, devfn, VIRTIO_IRQHINT_TYPE_MSI, 0);
@@ -606,7 +577,7 @@ static void test_query_repin(void *obj, void *data, QGuestAllocator *alloc)
     gen = wait_generation(qts, ih->vdev, gen);
     e = find_entry(ih->vdev, devfn, VIRTIO_IRQHINT_TYPE_MSI, 0);
     assert_hint(&e, VIRTIO_IRQHINT_REASON_COLOCATED, 1, (uint32_t[]){ 0 });
-    g_free(edu);
+    qedu_destroy(&edu);
     unpin_self();
 }
 
@@ -684,8 +655,7 @@ static void test_migration(void)
     QTestState *src, *dst;
     QPCIBus *sbus, *dbus;
     QVirtioPCIDevice *sdev, *ddev;
-    QPCIDevice *edu;
-    QPCIBar bar;
+    QEdu edu;
     struct virtio_irqhint_entry se, de;
     uint32_t sgen, dgen;
     QDict *info, *src_info;
@@ -696,8 +666,8 @@ static void test_migration(void)
 
     sdev = irqhint_on(src, &sbus);
     sgen = qvirtio_config_readl(&sdev->vdev, 0);
-    edu = edu_setup(sbus, &bar);
-    edu_raise(edu, bar, 2);
+    edu_setup(&edu, sbus);
+    qedu_raise(&edu, 2);
     qobject_unref(wait_source(src, devfn, false, 0, 2));
     sgen = wait_generation(src, &sdev->vdev, sgen);
     se = find_entry(&sdev->vdev, devfn, VIRTIO_IRQHINT_TYPE_MSI, 0);
@@ -727,9 +697,9 @@ static void test_migration(void)
     qobject_unref(info);
 
     /* The source's next interrupt here replaces the carried entry. */
-    g_free(edu);
-    edu = edu_setup(dbus, &bar);
-    edu_raise(edu, bar, 1);
+    qedu_destroy(&edu);
+    edu_setup(&edu, dbus);
+    qedu_raise(&edu, 1);
     qobject_unref(wait_source(dst, devfn, false, 0, 1));
     wait_generation(dst, &ddev->vdev, dgen);
     de = find_entry(&ddev->vdev, devfn, VIRTIO_IRQHINT_TYPE_MSI, 0);
@@ -742,7 +712,7 @@ static void test_migration(void)
     g_assert_true(qdict_get_bool(src_info, "observed"));
     qobject_unref(info);
 
-    g_free(edu);
+    qedu_destroy(&edu);
     qos_object_destroy((QOSGraphObject *)sdev);
     qos_object_destroy((QOSGraphObject *)ddev);
     qpci_free_pc(sbus);

@@ -9,7 +9,7 @@
 
 #include "exec/memory.h"
 #include "hw/pci/pci_device.h"
-#include "hw/intc/gim-abi.h"
+#include "standard-headers/misc/gim.h"
 
 #define TYPE_GIM "gim"
 OBJECT_DECLARE_SIMPLE_TYPE(GIMState, GIM)
@@ -68,8 +68,5 @@ struct GIMState {
     uint32_t nr_irqs;
     uint32_t nr_ifaces;
 };
-
-/* Post one input message, as a doorbell write does. */
-void gim_post(GIMState *s, uint32_t msg);
 
 #endif

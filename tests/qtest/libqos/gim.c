@@ -11,7 +11,7 @@
 #include "pci.h"
 #include "hw/pci/pci_regs.h"
 #include "gim.h"
-#include "hw/intc/gim-abi.h"
+#include "standard-headers/misc/gim.h"
 
 static void qgim_map(QGim *gim)
 {
@@ -108,38 +108,38 @@ QTestState *qgim_qts(QGim *gim)
     return gim->dev.bus->qts;
 }
 
-uint32_t gim_readl(QGim *gim, uint32_t reg)
+uint32_t qgim_readl(QGim *gim, uint32_t reg)
 {
     return qpci_io_readl(&gim->dev, gim->regs, reg);
 }
 
-void gim_writel(QGim *gim, uint32_t reg, uint32_t val)
+void qgim_writel(QGim *gim, uint32_t reg, uint32_t val)
 {
     qpci_io_writel(&gim->dev, gim->regs, reg, val);
 }
 
-uint32_t gim_iface_readl(QGim *gim, int i, uint32_t reg)
+uint32_t qgim_iface_readl(QGim *gim, int i, uint32_t reg)
 {
-    return gim_readl(gim, GIM_REG_IFACE(i) + reg);
+    return qgim_readl(gim, GIM_REG_IFACE(i) + reg);
 }
 
-void gim_iface_writel(QGim *gim, int i, uint32_t reg, uint32_t val)
+void qgim_iface_writel(QGim *gim, int i, uint32_t reg, uint32_t val)
 {
-    gim_writel(gim, GIM_REG_IFACE(i) + reg, val);
+    qgim_writel(gim, GIM_REG_IFACE(i) + reg, val);
 }
 
-void gim_route(QGim *gim, int irq, uint32_t fn, uint16_t guest, uint8_t dest,
-               uint8_t vector, uint32_t dest_mask)
+void qgim_route(QGim *gim, int irq, uint32_t fn, uint16_t guest,
+                uint8_t dest, uint8_t vector, uint32_t dest_mask)
 {
     uint32_t base = GIM_REG_ROUTE(irq);
 
-    gim_writel(gim, base + GIM_ROUTE_TARGET, GIM_TARGET(guest, dest));
-    gim_writel(gim, base + GIM_ROUTE_VECTOR, vector);
-    gim_writel(gim, base + GIM_ROUTE_DEST_MASK, dest_mask);
-    gim_writel(gim, base + GIM_ROUTE_CTRL, fn);
+    qgim_writel(gim, base + GIM_ROUTE_TARGET, GIM_TARGET(guest, dest));
+    qgim_writel(gim, base + GIM_ROUTE_VECTOR, vector);
+    qgim_writel(gim, base + GIM_ROUTE_DEST_MASK, dest_mask);
+    qgim_writel(gim, base + GIM_ROUTE_CTRL, fn);
 }
 
-void gim_doorbell(QGim *gim, uint32_t msg)
+void qgim_doorbell(QGim *gim, uint32_t msg)
 {
     qpci_io_writel(&gim->dev, gim->doorbell, 0, msg);
 }

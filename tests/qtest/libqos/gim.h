@@ -3,7 +3,7 @@
  *
  * The node "gim" is the PCI device at 04.0 with its register BAR (BAR0)
  * and doorbell BAR (BAR2) mapped, memory decoding and bus mastering on.
- * Register layout: include/hw/intc/gim-abi.h; programming model:
+ * Register layout: include/standard-headers/misc/gim.h; programming model:
  * docs/specs/gim.rst.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -52,15 +52,15 @@ void qgim_msix_enable(QGim *gim, uint64_t slots);
 bool qgim_msix_fired(QGim *gim, int v);
 
 QTestState *qgim_qts(QGim *gim);
-uint32_t gim_readl(QGim *gim, uint32_t reg);
-void gim_writel(QGim *gim, uint32_t reg, uint32_t val);
+uint32_t qgim_readl(QGim *gim, uint32_t reg);
+void qgim_writel(QGim *gim, uint32_t reg, uint32_t val);
 /* Registers of vCPU interface @i. */
-uint32_t gim_iface_readl(QGim *gim, int i, uint32_t reg);
-void gim_iface_writel(QGim *gim, int i, uint32_t reg, uint32_t val);
+uint32_t qgim_iface_readl(QGim *gim, int i, uint32_t reg);
+void qgim_iface_writel(QGim *gim, int i, uint32_t reg, uint32_t val);
 /* Program the routing entry of @irq (function last). */
-void gim_route(QGim *gim, int irq, uint32_t fn, uint16_t guest, uint8_t dest,
-               uint8_t vector, uint32_t dest_mask);
+void qgim_route(QGim *gim, int irq, uint32_t fn, uint16_t guest,
+                uint8_t dest, uint8_t vector, uint32_t dest_mask);
 /* Post one input message through the doorbell (a 4-byte write). */
-void gim_doorbell(QGim *gim, uint32_t msg);
+void qgim_doorbell(QGim *gim, uint32_t msg);
 
 #endif

@@ -1,14 +1,14 @@
 /*
- * libqos: run QEMU once with a command line and collect what it printed;
+ * qtest: run QEMU once with a command line and collect what it printed;
  * migration helpers shared by device tests
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 
-#ifndef TESTS_LIBQOS_QEMU_CMDLINE_H
-#define TESTS_LIBQOS_QEMU_CMDLINE_H
+#ifndef TESTS_QTEST_QEMU_CMDLINE_H
+#define TESTS_QTEST_QEMU_CMDLINE_H
 
-#include "../libqtest.h"
+#include "libqtest.h"
 
 /*
  * Run $QTEST_QEMU_BINARY on the pc machine (qtest accelerator, stopped,

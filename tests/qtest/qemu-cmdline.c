@@ -1,5 +1,5 @@
 /*
- * libqos: run QEMU once with a command line and collect what it printed;
+ * qtest: run QEMU once with a command line and collect what it printed;
  * migration helpers shared by device tests
  *
  * SPDX-License-Identifier: GPL-2.0-or-later

@@ -1,18 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * GIM (guest interrupt manager): guest-visible ABI
  *
  * Register map, routing entry and record formats of the "gim" PCI device,
- * shared by QEMU (hw/intc/gim.c), its tests and guest software.  The
- * programming model is documented in docs/specs/gim.rst.
+ * shared by QEMU (hw/intc/gim.c), its tests and guest software (a guest
+ * driver or an L1 hypervisor includes this file as it is; it uses no QEMU
+ * type).  The programming model is documented in docs/specs/gim.rst.
  *
  * All registers are 32 bits wide, little-endian; BAR0 takes 4-byte
  * accesses only.
- *
- * SPDX-License-Identifier: GPL-2.0-or-later
  */
 
-#ifndef HW_INTC_GIM_ABI_H
-#define HW_INTC_GIM_ABI_H
+#ifndef STANDARD_HEADERS_MISC_GIM_H
+#define STANDARD_HEADERS_MISC_GIM_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+#else
+#include "standard-headers/linux/types.h"
+#endif
 
 #define GIM_PCI_VENDOR_ID           0x1234
 #define GIM_PCI_DEVICE_ID           0x11f0
@@ -25,6 +31,7 @@
  */
 #define GIM_BAR_REGS                0
 #define GIM_BAR_DOORBELL            2
+#define GIM_BAR_MSIX                4
 #define GIM_REGS_SIZE               0x2000
 #define GIM_DOORBELL_SIZE           0x1000
 
@@ -37,6 +44,8 @@
 #define GIM_REG_ID                  0x000   /* RO: GIM_ID_MAGIC */
 #define GIM_ID_MAGIC                0x314d4947  /* "GIM1" */
 #define GIM_REG_CAPS                0x004   /* RO: see GIM_CAPS_* */
+#define GIM_CAPS(irqs, ifaces, lrs) \
+    ((irqs) | ((ifaces) << 16) | ((lrs) << 24))
 #define GIM_CAPS_NR_IRQS(c)         ((c) & 0xffff)
 #define GIM_CAPS_NR_IFACES(c)       (((c) >> 16) & 0xff)
 #define GIM_CAPS_NR_LRS(c)          (((c) >> 24) & 0xff)
@@ -57,6 +66,14 @@
 #define GIM_REG_LOG_HEAD            0x02c   /* RW: next record software reads */
 #define GIM_REG_LOG_TAIL            0x030   /* RO: next record GIM writes */
 #define GIM_REG_LOG_LOST            0x034   /* RO: records not logged */
+
+/* Limits that enabling checks (GIM_STATUS_CONFIG_ERROR otherwise). */
+#define GIM_MAX_GUESTS              4096
+#define GIM_MAX_DESTS               256
+#define GIM_MIN_LOG_SIZE            2
+#define GIM_MAX_LOG_SIZE            65536
+#define GIM_TABLE_ALIGN             GIM_IRR_SIZE
+#define GIM_LOG_ALIGN               GIM_LOG_RECORD_SIZE
 
 /* Counters (RO, wrap at 2^32; write anything to GIM_REG_CNT_RESET). */
 #define GIM_REG_CNT_IN              0x040   /* input messages (Q) */
@@ -80,6 +97,7 @@
 #define GIM_ROUTE_TARGET            0x4     /* guest [15:0], dest [23:16] */
 #define GIM_ROUTE_VECTOR            0x8     /* vector [7:0] */
 #define GIM_ROUTE_DEST_MASK         0xc     /* MULTICAST: destinations 0..31 */
+#define GIM_MULTICAST_DESTS         32      /* bits in GIM_ROUTE_DEST_MASK */
 
 #define GIM_FN_DROP                 0   /* discard the input */
 #define GIM_FN_DELIVER              1   /* (guest, dest, vector) */
@@ -88,11 +106,28 @@
 #define GIM_FN_COALESCE             4   /* DELIVER, unless already pending */
 #define GIM_FN_MAX                  4
 
+#define GIM_TARGET_GUEST_MASK       0xffffu
+#define GIM_TARGET_DEST_SHIFT       16
+#define GIM_TARGET_DEST_MASK        0xffu
 #define GIM_TARGET(guest, dest) \
-    (((guest) & 0xffff) | (((dest) & 0xff) << 16))
-#define GIM_TARGET_MASK             0x00ffffffu
-#define GIM_TARGET_GUEST(t)         ((t) & 0xffff)
-#define GIM_TARGET_DEST(t)          (((t) >> 16) & 0xff)
+    (((guest) & GIM_TARGET_GUEST_MASK) | \
+     (((dest) & GIM_TARGET_DEST_MASK) << GIM_TARGET_DEST_SHIFT))
+#define GIM_TARGET_MASK             GIM_TARGET(GIM_TARGET_GUEST_MASK, \
+                                               GIM_TARGET_DEST_MASK)
+#define GIM_TARGET_GUEST(t)         ((t) & GIM_TARGET_GUEST_MASK)
+#define GIM_TARGET_DEST(t) \
+    (((t) >> GIM_TARGET_DEST_SHIFT) & GIM_TARGET_DEST_MASK)
+
+/* Vectors are 8 bits: a REMAP sum wraps. */
+#define GIM_NR_VECTORS              256
+#define GIM_VECTOR_MASK             (GIM_NR_VECTORS - 1)
+
+/*
+ * MSI-X (BAR4): vector i (i < interfaces) is interface i's doorbell, the
+ * next one the inactive log's.
+ */
+#define GIM_MSIX_LOG(nr_ifaces)     (nr_ifaces)
+#define GIM_NR_MSIX(nr_ifaces)      ((nr_ifaces) + 1)
 
 /*
  * vCPU interrupt interfaces: GIM_REG_IFACE(i) + register.  Writing RUNNING
@@ -124,16 +159,24 @@
  */
 #define GIM_IFACE_ACK               0x0c    /* WO */
 #define GIM_IFACE_LR(n)             (0x10 + (n) * 4)  /* RO */
+#define GIM_IFACE_LR_END            GIM_IFACE_LR(GIM_NR_LRS)
 #define GIM_LR_VALID                (1u << 31)
-#define GIM_LR_VECTOR(lr)           ((lr) & 0xff)
+#define GIM_LR_VECTOR(lr)           ((lr) & GIM_VECTOR_MASK)
 
-/* Pending table: one 256-bit IRR (32 bytes) per (guest, destination). */
-#define GIM_NR_VECTORS              256
+/*
+ * Pending table: one 256-bit IRR (32 bytes) per (guest, destination), as
+ * little-endian 32-bit words; vector v is bit GIM_IRR_BIT(v) of word
+ * GIM_IRR_WORD(v).
+ */
 #define GIM_IRR_SIZE                32
+#define GIM_IRR_WORDS               (GIM_IRR_SIZE / 4)
+#define GIM_IRR_WORD(vector)        ((vector) / 32)
+#define GIM_IRR_BIT(vector)         (1u << ((vector) % 32))
 #define GIM_IRR_OFFSET(guest, dest, nr_dests) \
     (((uint64_t)(guest) * (nr_dests) + (dest)) * GIM_IRR_SIZE)
 
 /* Inactive log record (8 bytes, little-endian). */
+#define GIM_LOG_RECORD_SIZE         8
 struct gim_log_record {
     uint16_t guest;
     uint8_t dest;
