@@ -495,7 +495,8 @@ static void test_msix_loop(void *obj, void *data, QGuestAllocator *alloc)
                    off + PCI_MSIX_ENTRY_DATA, 1);
 
     watched_qemu = qtest_pid(qts);
-    signal(SIGALRM, kill_watched_qemu);
+    sigaction(SIGALRM, &(struct sigaction) {
+        .sa_handler = kill_watched_qemu }, NULL);
     alarm(20);
     /* Publishing sends the config interrupt... */
     qtest_qmp_assert_success(qts, "{ 'execute': 'x-irqhint-inject',"
@@ -649,6 +650,7 @@ static void test_migration(void)
 {
     g_autofree char *tmp = g_dir_make_tmp("irqhint-mig-XXXXXX", NULL);
     g_autofree char *uri = g_strdup_printf("unix:%s/sock", tmp);
+    g_autofree char *sock = g_strdup_printf("%s/sock", tmp);
     const char *args = "-machine pc -smp 2 "
         "-device virtio-irqhint-pci,addr=04.0 -device edu,addr=05.0";
     uint8_t devfn = QPCI_DEVFN(EDU_SLOT, 0);
@@ -720,7 +722,6 @@ static void test_migration(void)
     qtest_quit(dst);
     qtest_quit(src);
     unpin_self();
-    g_autofree char *sock = g_strdup_printf("%s/sock", tmp);
     unlink(sock);
     rmdir(tmp);
 }
