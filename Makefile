@@ -6,11 +6,21 @@
 BUILD := $(shell ./configure --print-builddir)
 QEMU_TARGETS := qemu-system-x86_64 tests/qtest/qos-test
 
-.PHONY: all build check demo demo-qtest bench clean-cache
+# Our Python (python/irqhint) and QEMU's own (qemu.qmp, qemu.machine from
+# the fetched source) for every script the targets below run.
+export PYTHONPATH := $(CURDIR)/python:$(dir $(BUILD))src/python$(if $(PYTHONPATH),:$(PYTHONPATH))
+
+.PHONY: all deps build check demo demo-qtest bench clean-cache
 
 all: build
 
-build:
+# Host packages: as root, scripts/install-deps.sh installs what is missing
+# (a stamp makes it free once done); otherwise ./configure names what is
+# missing.
+deps:
+	@if [ "$$(id -u)" = 0 ]; then scripts/install-deps.sh; fi
+
+build: deps
 	@./configure >/dev/null
 	@echo "make: building in $(BUILD)"
 	@ninja -C $(BUILD) $(QEMU_TARGETS) >$(BUILD)/irqhint-build.log 2>&1 || { \
