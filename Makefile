@@ -6,12 +6,22 @@
 BUILD := $(shell ./configure --print-builddir)
 QEMU_TARGETS := qemu-system-x86_64 tests/qtest/qos-test
 
-.PHONY: all build check demo demo-qtest bench fuzz fuzz-selftest guest-image \
-	clean-cache
+# Our Python (python/irqhint) and QEMU's own (qemu.qmp, qemu.machine from
+# the fetched source) for every script the targets below run.
+export PYTHONPATH := $(CURDIR)/python:$(dir $(BUILD))src/python$(if $(PYTHONPATH),:$(PYTHONPATH))
+
+.PHONY: all deps build check demo demo-qtest bench fuzz fuzz-deps fuzz-selftest \
+	guest-image clean-cache
 
 all: build
 
-build:
+# Host packages: as root, scripts/install-deps.sh installs what is missing
+# (a stamp makes it free once done); otherwise ./configure names what is
+# missing.
+deps:
+	@if [ "$$(id -u)" = 0 ]; then scripts/install-deps.sh; fi
+
+build: deps
 	@./configure >/dev/null
 	@echo "make: building in $(BUILD)"
 	@ninja -C $(BUILD) $(QEMU_TARGETS) >$(BUILD)/irqhint-build.log 2>&1 || { \
@@ -36,10 +46,13 @@ bench: build
 
 # Fuzzing (not part of check): a second, instrumented build in the cache
 # (./configure --fuzz); FUZZ_SECONDS per device, FUZZ_TARGETS to choose.
-fuzz:
+fuzz-deps:
+	@if [ "$$(id -u)" = 0 ]; then scripts/install-deps.sh --fuzz; fi
+
+fuzz: fuzz-deps
 	@scripts/fuzz.sh $(FUZZ_TARGETS)
 
-fuzz-selftest:
+fuzz-selftest: fuzz-deps
 	@scripts/fuzz.sh --selftest
 
 # A Debian guest kernel + initramfs with the guest driver, booting to a

@@ -16,11 +16,9 @@ fills a list register and raises the interface's doorbell MSI.  Then:
   every post that nothing accepted was lost (goal: 0 lost).
 """
 
-import os
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "scripts"))
-from qtest_harness import Qemu  # noqa: E402
+from irqhint.qtest import PCI_CAP_ID_MSIX, Qemu
 
 GIM_DEVFN = 4 << 3
 REGS, DOORBELL, MSIX = 0xfe000000, 0xfe002000, 0xfe003000
@@ -32,9 +30,7 @@ def setup(vm):
     vm.cfg_write(GIM_DEVFN, 0x18, DOORBELL)
     vm.cfg_write(GIM_DEVFN, 0x20, MSIX)
     vm.cfg_write(GIM_DEVFN, 0x04, 0x6)               # memory + bus master
-    cap = vm.cfg_read(GIM_DEVFN, 0x34, 1)
-    while cap and vm.cfg_read(GIM_DEVFN, cap, 1) != 0x11:   # MSI-X
-        cap = vm.cfg_read(GIM_DEVFN, cap + 1, 1)
+    cap = vm.find_cap(GIM_DEVFN, PCI_CAP_ID_MSIX)
     assert cap, "gim has no MSI-X capability"
     table_off = vm.cfg_read(GIM_DEVFN, cap + 4, 4) & ~7
     entry = MSIX + table_off                          # vector 0

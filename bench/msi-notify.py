@@ -8,11 +8,9 @@ alternating rounds with the observer installed and with none, inside one
 QEMU process, and reports the best round of each.  Goal: < 2% added.
 """
 
-import os
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "scripts"))
-from qtest_harness import Qemu, edu_enable_msi  # noqa: E402
+from irqhint.qtest import Qemu, edu_enable_msi
 
 
 def main():

@@ -14,7 +14,7 @@ import os
 import sys
 import time
 
-from qtest_harness import Qemu, edu_enable_msi, edu_raise
+from irqhint.qtest import Qemu, edu_enable_msi, edu_raise
 
 
 def show(vm, title):

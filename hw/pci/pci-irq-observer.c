@@ -9,18 +9,50 @@
 #include "qemu/rcu.h"
 #include "hw/pci/pci-irq-observer.h"
 
-PCIIRQObserver *pci_irq_observer;
+/*
+ * The installed observer (owner), and the one called (active): NULL while
+ * the owner is suspended.  Only this file writes them.
+ */
+static PCIIRQObserver *pci_irq_observer_owner;
+static PCIIRQObserver *pci_irq_observer_active;
 
 bool pci_irq_observer_install(PCIIRQObserver *obs)
 {
-    return qatomic_cmpxchg(&pci_irq_observer, NULL, obs) == NULL;
+    if (qatomic_cmpxchg(&pci_irq_observer_owner, NULL, obs) != NULL) {
+        return false;
+    }
+    qatomic_rcu_set(&pci_irq_observer_active, obs);
+    return true;
 }
 
 /* Called with the BQL held, which is dropped while waiting. */
 void pci_irq_observer_remove(PCIIRQObserver *obs)
 {
-    if (qatomic_cmpxchg(&pci_irq_observer, obs, NULL) == obs) {
+    if (qatomic_cmpxchg(&pci_irq_observer_owner, obs, NULL) == obs) {
+        qatomic_set(&pci_irq_observer_active, NULL);
         /* Let threads inside obs->fn leave it before its owner goes. */
         drain_call_rcu();
+    }
+}
+
+void pci_irq_observer_suspend(PCIIRQObserver *obs, bool suspend)
+{
+    if (qatomic_read(&pci_irq_observer_owner) == obs) {
+        qatomic_rcu_set(&pci_irq_observer_active, suspend ? NULL : obs);
+    }
+}
+
+/*
+ * Out of line so that the observer stays private to this file: next to
+ * what msi_notify()/msix_notify() already call (message lookup,
+ * msi_send_message() and the interrupt controller), one direct call and a
+ * predictable branch are noise.
+ */
+void pci_irq_observe(PCIDevice *dev, bool msix, unsigned int vector)
+{
+    PCIIRQObserver *obs = qatomic_rcu_read(&pci_irq_observer_active);
+
+    if (unlikely(obs)) {
+        obs->fn(obs->opaque, dev, msix, vector);
     }
 }

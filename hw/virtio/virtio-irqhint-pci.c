@@ -23,6 +23,17 @@ struct VirtIOIrqhintPCI {
     VirtIOIrqhint vdev;
 };
 
+/* The transport's side of query-irqhint: see virtio-irqhint.h. */
+bool virtio_irqhint_pci_vector_has_irqfd(Object *obj, int vector)
+{
+    VirtIOPCIProxy *proxy = (VirtIOPCIProxy *)
+        object_dynamic_cast(obj, TYPE_VIRTIO_PCI);
+
+    return proxy && proxy->vector_irqfd && vector >= 0 &&
+           vector < proxy->pci_dev.msix_entries_nr &&
+           proxy->vector_irqfd[vector].users;
+}
+
 static const Property virtio_irqhint_pci_properties[] = {
     /* Only the configuration-change interrupt: the device has no queues. */
     DEFINE_PROP_UINT32("vectors", VirtIOPCIProxy, nvectors, 1),

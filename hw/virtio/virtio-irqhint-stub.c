@@ -8,39 +8,39 @@
 #include "qapi/error.h"
 #include "qapi/qapi-commands-irqhint.h"
 
-static void irqhint_stub_error(Error **errp)
+static void virtio_irqhint_stub_error(Error **errp)
 {
     error_setg(errp, "irqhint support is not compiled into this binary");
 }
 
 IrqhintInfo *qmp_query_irqhint(Error **errp)
 {
-    irqhint_stub_error(errp);
+    virtio_irqhint_stub_error(errp);
     return NULL;
 }
 
 void qmp_irqhint_set_placement(int64_t cpu_index, int64_t host_cpu,
                                Error **errp)
 {
-    irqhint_stub_error(errp);
+    virtio_irqhint_stub_error(errp);
 }
 
 void qmp_irqhint_clear_placement(bool has_cpu_index, int64_t cpu_index,
                                  Error **errp)
 {
-    irqhint_stub_error(errp);
+    virtio_irqhint_stub_error(errp);
 }
 
 IrqhintBenchResult *qmp_x_irqhint_bench(const char *qdev, bool msix,
                                         int64_t vector, int64_t count,
                                         Error **errp)
 {
-    irqhint_stub_error(errp);
+    virtio_irqhint_stub_error(errp);
     return NULL;
 }
 
 void qmp_x_irqhint_inject(IrqhintRawEntryList *entries, bool has_num_entries,
                           int64_t num_entries, Error **errp)
 {
-    irqhint_stub_error(errp);
+    virtio_irqhint_stub_error(errp);
 }

@@ -11,23 +11,16 @@
  */
 
 #include "qemu/osdep.h"
-#if defined(__GLIBC__) && __has_include(<sys/rseq.h>) && defined(__x86_64__)
-#include <sys/rseq.h>
-#endif
 #include "qapi/error.h"
-#include "qapi/qapi-commands-irqhint.h"
+#include "qapi/qapi-types-irqhint.h"
 #include "qemu/cutils.h"
 #include "qemu/error-report.h"
-#include "qemu/log.h"
+#include "qemu/host-cpu.h"
 #include "qemu/main-loop.h"
 #include "qemu/module.h"
 #include "qemu/timer.h"
 #include "hw/core/cpu.h"
-#include "hw/pci/msi.h"
-#include "hw/pci/msix.h"
 #include "hw/pci/pci.h"
-#include "hw/virtio/virtio-pci.h"
-#include "hw/sysbus.h"
 #include "hw/qdev-properties.h"
 #include "hw/virtio/virtio-irqhint.h"
 #include "migration/vmstate.h"
@@ -36,27 +29,11 @@
 #define IRQHINT_DEFAULT_ENTRIES 64
 #define IRQHINT_DEFAULT_REFRESH_MS 1000
 
-static VirtIOIrqhint *irqhint_dev;
-
-VirtIOIrqhint *virtio_irqhint_find(void)
-{
-    return irqhint_dev;
-}
-
-static struct virtio_irqhint_config *irqhint_header(VirtIOIrqhint *s)
-{
-    return (struct virtio_irqhint_config *)s->config;
-}
-
-static struct virtio_irqhint_entry *irqhint_table(VirtIOIrqhint *s)
-{
-    return (struct virtio_irqhint_entry *)(s->config +
-                                           VIRTIO_IRQHINT_TABLE_OFFSET);
-}
+static VirtIOIrqhint *virtio_irqhint_instance;
 
 /* Host topology */
 
-static int irqhint_read_sysfs_int(int cpu, const char *file)
+static int virtio_irqhint_read_sysfs_int(int cpu, const char *file)
 {
     g_autofree char *path = g_strdup_printf(
         "/sys/devices/system/cpu/cpu%d/topology/%s", cpu, file);
@@ -71,7 +48,7 @@ static int irqhint_read_sysfs_int(int cpu, const char *file)
     return val;
 }
 
-static int irqhint_read_node(int cpu)
+static int virtio_irqhint_read_node(int cpu)
 {
     g_autofree char *path = g_strdup_printf("/sys/devices/system/cpu/cpu%d",
                                             cpu);
@@ -95,7 +72,7 @@ static int irqhint_read_node(int cpu)
     return node;
 }
 
-static void irqhint_read_topology(VirtIOIrqhint *s)
+static void virtio_irqhint_read_topology(VirtIOIrqhint *s)
 {
     long n = sysconf(_SC_NPROCESSORS_CONF);
 
@@ -104,17 +81,18 @@ static void irqhint_read_topology(VirtIOIrqhint *s)
     s->host_package = g_new(int, s->nr_host_cpus);
     s->host_node = g_new(int, s->nr_host_cpus);
     for (int i = 0; i < s->nr_host_cpus; i++) {
-        int core = irqhint_read_sysfs_int(i, "core_id");
+        int core = virtio_irqhint_read_sysfs_int(i, "core_id");
 
-        s->host_package[i] = irqhint_read_sysfs_int(i, "physical_package_id");
+        s->host_package[i] = virtio_irqhint_read_sysfs_int(
+            i, "physical_package_id");
         s->host_core[i] = core < 0 || s->host_package[i] < 0 ? -1 :
                           (s->host_package[i] << 16) | (core & 0xffff);
-        s->host_node[i] = irqhint_read_node(i);
+        s->host_node[i] = virtio_irqhint_read_node(i);
     }
 }
 
 /* How close host CPU @b is to host CPU @a, as a VIRTIO_IRQHINT_REASON_*. */
-static int irqhint_relation(VirtIOIrqhint *s, int a, int b)
+static int virtio_irqhint_relation(VirtIOIrqhint *s, int a, int b)
 {
     if (a == b) {
         return VIRTIO_IRQHINT_REASON_COLOCATED;
@@ -136,7 +114,7 @@ static int irqhint_relation(VirtIOIrqhint *s, int a, int b)
 
 /* The vCPU -> host CPU map */
 
-static int irqhint_thread_last_cpu(int tid)
+static int virtio_irqhint_thread_last_cpu(int tid)
 {
     g_autofree char *path = g_strdup_printf("/proc/self/task/%d/stat", tid);
     g_autofree char *text = NULL;
@@ -161,7 +139,7 @@ static int irqhint_thread_last_cpu(int tid)
     return cpu;
 }
 
-static int irqhint_thread_pinned_cpu(CPUState *cpu)
+static int virtio_irqhint_thread_pinned_cpu(CPUState *cpu)
 {
     cpu_set_t set;
 
@@ -178,7 +156,7 @@ static int irqhint_thread_pinned_cpu(CPUState *cpu)
     return -1;
 }
 
-static void irqhint_grow_map(VirtIOIrqhint *s, int nr)
+static void virtio_irqhint_grow_map(VirtIOIrqhint *s, int nr)
 {
     if (nr <= s->nr_vcpus) {
         return;
@@ -194,7 +172,7 @@ static void irqhint_grow_map(VirtIOIrqhint *s, int nr)
 }
 
 /* Re-read where every vCPU runs; returns true when the map changed. */
-static bool irqhint_refresh_map(VirtIOIrqhint *s)
+static bool virtio_irqhint_refresh_map(VirtIOIrqhint *s)
 {
     bool changed = false;
     CPUState *cpu;
@@ -202,11 +180,11 @@ static bool irqhint_refresh_map(VirtIOIrqhint *s)
     CPU_FOREACH(cpu) {
         IrqhintVcpuPlacement p = { -1, IRQHINT_PLACEMENT_SOURCE_UNKNOWN };
         IrqhintVcpuPlacement *old;
+        int pinned = virtio_irqhint_thread_pinned_cpu(cpu);
+        int last = pinned < 0 ?
+                   virtio_irqhint_thread_last_cpu(cpu->thread_id) : -1;
 
-        irqhint_grow_map(s, cpu->cpu_index + 1);
-        int pinned = irqhint_thread_pinned_cpu(cpu);
-        int last = pinned < 0 ? irqhint_thread_last_cpu(cpu->thread_id) : -1;
-
+        virtio_irqhint_grow_map(s, cpu->cpu_index + 1);
         if (s->mgmt[cpu->cpu_index] >= 0) {
             p.host_cpu = s->mgmt[cpu->cpu_index];
             p.source = IRQHINT_PLACEMENT_SOURCE_MANAGEMENT;
@@ -231,7 +209,7 @@ static bool irqhint_refresh_map(VirtIOIrqhint *s)
 /* Hints */
 
 /* Compute @slot's hint from its last host CPU and the map.  Under lock. */
-static void irqhint_compute(VirtIOIrqhint *s, IrqhintSlot *slot)
+static void virtio_irqhint_compute(VirtIOIrqhint *s, IrqhintSlot *slot)
 {
     VirtIODevice *vdev = VIRTIO_DEVICE(s);
     bool nearest = virtio_vdev_has_feature(vdev, VIRTIO_IRQHINT_F_NEAREST);
@@ -253,7 +231,7 @@ static void irqhint_compute(VirtIOIrqhint *s, IrqhintSlot *slot)
         if (p->host_cpu < 0) {
             continue;
         }
-        rel = irqhint_relation(s, host, p->host_cpu);
+        rel = virtio_irqhint_relation(s, host, p->host_cpu);
         if (rel == VIRTIO_IRQHINT_REASON_NONE ||
             (rel != VIRTIO_IRQHINT_REASON_COLOCATED && !nearest) ||
             (best != VIRTIO_IRQHINT_REASON_NONE && rel > best)) {
@@ -306,8 +284,8 @@ static void irqhint_compute(VirtIOIrqhint *s, IrqhintSlot *slot)
                               slot->nr_hint ? slot->hint[0] : 0);
 }
 
-static bool irqhint_same_source(const struct virtio_irqhint_entry *a,
-                                const struct virtio_irqhint_entry *b)
+static bool virtio_irqhint_same_source(const struct virtio_irqhint_entry *a,
+                                       const struct virtio_irqhint_entry *b)
 {
     return a->segment == b->segment && a->bus == b->bus &&
            a->devfn == b->devfn && a->type == b->type && a->index == b->index;
@@ -322,9 +300,9 @@ static bool irqhint_same_source(const struct virtio_irqhint_entry *a,
  * raises an MSI, GIM's doorbell) and come back through the observer,
  * which takes s->lock.
  */
-static void irqhint_publish(VirtIOIrqhint *s, bool force)
+static void virtio_irqhint_publish(VirtIOIrqhint *s, bool force)
 {
-    struct virtio_irqhint_config *hdr = irqhint_header(s);
+    struct virtio_irqhint_config *hdr = virtio_irqhint_header(s);
     g_autofree struct virtio_irqhint_entry *table =
         g_new0(struct virtio_irqhint_entry, s->max_entries);
     uint16_t n = 0;
@@ -343,7 +321,7 @@ static void irqhint_publish(VirtIOIrqhint *s, bool force)
         bool replaced = false;
 
         for (int i = 0; i < n; i++) {
-            replaced |= irqhint_same_source(&table[i], &s->carried[c]);
+            replaced |= virtio_irqhint_same_source(&table[i], &s->carried[c]);
         }
         if (!replaced) {
             table[n] = s->carried[c];
@@ -360,13 +338,14 @@ static void irqhint_publish(VirtIOIrqhint *s, bool force)
     }
 
     if (!force && le16_to_cpu(hdr->num_entries) == n &&
-        !memcmp(irqhint_table(s), table, s->max_entries * sizeof(*table))) {
+        !memcmp(virtio_irqhint_table(s), table,
+                s->max_entries * sizeof(*table))) {
         return;
     }
 
     /* Generation protocol: odd while the table is inconsistent. */
     hdr->generation = cpu_to_le32(++s->generation);
-    memcpy(irqhint_table(s), table, s->max_entries * sizeof(*table));
+    memcpy(virtio_irqhint_table(s), table, s->max_entries * sizeof(*table));
     hdr->num_entries = cpu_to_le16(n);
     /* Table before the even generation, for readers outside the BQL. */
     smp_wmb();
@@ -375,7 +354,7 @@ static void irqhint_publish(VirtIOIrqhint *s, bool force)
     virtio_notify_config(VIRTIO_DEVICE(s));
 }
 
-static void irqhint_bh(void *opaque)
+static void virtio_irqhint_bh(void *opaque)
 {
     VirtIOIrqhint *s = opaque;
     bool all;
@@ -393,18 +372,18 @@ static void irqhint_bh(void *opaque)
         }
         if ((slot->dirty || all) && !slot->gone) {
             slot->dirty = false;
-            irqhint_compute(s, slot);
+            virtio_irqhint_compute(s, slot);
         }
     }
     qemu_mutex_unlock(&s->lock);
-    irqhint_publish(s, false);
+    virtio_irqhint_publish(s, false);
 }
 
-static void irqhint_refresh_timer(void *opaque)
+static void virtio_irqhint_refresh_timer(void *opaque)
 {
     VirtIOIrqhint *s = opaque;
 
-    if (irqhint_refresh_map(s)) {
+    if (virtio_irqhint_refresh_map(s)) {
         s->map_changed = true;
         qemu_bh_schedule(s->bh);
     }
@@ -414,8 +393,8 @@ static void irqhint_refresh_timer(void *opaque)
 
 /* The observer: the hot path */
 
-static inline unsigned irqhint_hash(PCIDevice *dev, bool msix,
-                                    unsigned int vector)
+static inline unsigned virtio_irqhint_hash(PCIDevice *dev, bool msix,
+                                           unsigned int vector)
 {
     uintptr_t h = (uintptr_t)dev >> 4;
 
@@ -423,10 +402,11 @@ static inline unsigned irqhint_hash(PCIDevice *dev, bool msix,
     return (h ^ (h >> 8)) & (IRQHINT_SLOTS - 1);
 }
 
-static void irqhint_observe_slow(VirtIOIrqhint *s, PCIDevice *dev, bool msix,
-                                 unsigned int vector, int cpu)
+static void virtio_irqhint_observe_slow(VirtIOIrqhint *s, PCIDevice *dev,
+                                        bool msix, unsigned int vector,
+                                        int cpu)
 {
-    unsigned h = irqhint_hash(dev, msix, vector);
+    unsigned h = virtio_irqhint_hash(dev, msix, vector);
     IrqhintSlot *slot = NULL;
 
     if (dev == s->self_pci || vector > UINT16_MAX) {
@@ -473,34 +453,12 @@ static void irqhint_observe_slow(VirtIOIrqhint *s, PCIDevice *dev, bool msix,
     qemu_bh_schedule(s->bh);
 }
 
-/*
- * The host CPU of this thread.  With glibc's restartable-sequences area
- * registered, the kernel keeps it up to date in thread memory: one load
- * instead of a call (this runs for every MSI).
- */
-static inline int irqhint_this_cpu(void)
-{
-#if defined(__GLIBC__) && __has_include(<sys/rseq.h>) && \
-    defined(__x86_64__)
-    if (likely(__rseq_size > 0)) {
-        const struct rseq *rs = (const struct rseq *)
-            ((char *)__builtin_thread_pointer() + __rseq_offset);
-        int cpu = (int)qatomic_read(&rs->cpu_id);
-
-        if (likely(cpu >= 0)) {
-            return cpu;
-        }
-    }
-#endif
-    return sched_getcpu();
-}
-
-static void irqhint_observe(void *opaque, PCIDevice *dev, bool msix,
-                            unsigned int vector)
+static void virtio_irqhint_observe(void *opaque, PCIDevice *dev, bool msix,
+                                   unsigned int vector)
 {
     VirtIOIrqhint *s = opaque;
-    int cpu = irqhint_this_cpu();
-    unsigned h = irqhint_hash(dev, msix, vector);
+    int cpu = qemu_host_cpu();
+    unsigned h = virtio_irqhint_hash(dev, msix, vector);
 
     /* Known source, same host CPU: a compare and a branch. */
     for (unsigned i = 0; i < IRQHINT_SLOTS; i++) {
@@ -518,334 +476,49 @@ static void irqhint_observe(void *opaque, PCIDevice *dev, bool msix,
             break;
         }
     }
-    irqhint_observe_slow(s, dev, msix, vector, cpu);
+    virtio_irqhint_observe_slow(s, dev, msix, vector, cpu);
 }
 
-/* Management interface (QMP) */
+/* Internal interface, for the monitor commands and the test aids */
 
-static VirtIOIrqhint *irqhint_get(Error **errp)
+VirtIOIrqhint *virtio_irqhint_find(Error **errp)
 {
-    if (!irqhint_dev) {
+    if (!virtio_irqhint_instance) {
         error_set(errp, ERROR_CLASS_DEVICE_NOT_FOUND,
                   "No irqhint device found (add one with -device irqhint)");
     }
-    return irqhint_dev;
+    return virtio_irqhint_instance;
 }
 
-static bool irqhint_check_vcpu(int64_t index, Error **errp)
+void virtio_irqhint_set_placement(VirtIOIrqhint *s, int cpu_index,
+                                  int host_cpu)
 {
-    if (index < 0 || index > INT_MAX || !qemu_get_cpu(index)) {
-        error_setg(errp, "cpu-index %" PRId64 " names no vCPU", index);
-        return false;
-    }
-    return true;
+    virtio_irqhint_grow_map(s, cpu_index + 1);
+    s->mgmt[cpu_index] = host_cpu;
+    trace_virtio_irqhint_placement(s, cpu_index, host_cpu);
 }
 
-static void irqhint_map_changed(VirtIOIrqhint *s)
+void virtio_irqhint_map_changed(VirtIOIrqhint *s)
 {
-    irqhint_refresh_map(s);
+    virtio_irqhint_refresh_map(s);
     s->map_changed = true;
     qemu_bh_schedule(s->bh);
 }
 
-void qmp_irqhint_set_placement(int64_t cpu_index, int64_t host_cpu,
-                               Error **errp)
+void virtio_irqhint_inject(VirtIOIrqhint *s,
+                           struct virtio_irqhint_entry *entries, uint16_t n,
+                           int32_t num_entries)
 {
-    VirtIOIrqhint *s = irqhint_get(errp);
-
-    if (!s || !irqhint_check_vcpu(cpu_index, errp)) {
-        return;
-    }
-    if (host_cpu < 0 || host_cpu >= s->nr_host_cpus) {
-        error_setg(errp, "host-cpu %" PRId64 " is not a CPU of this host "
-                   "(it has %d)", host_cpu, s->nr_host_cpus);
-        return;
-    }
-    irqhint_grow_map(s, cpu_index + 1);
-    s->mgmt[cpu_index] = host_cpu;
-    trace_virtio_irqhint_placement(s, cpu_index, host_cpu);
-    irqhint_map_changed(s);
-}
-
-void qmp_irqhint_clear_placement(bool has_cpu_index, int64_t cpu_index,
-                                 Error **errp)
-{
-    VirtIOIrqhint *s = irqhint_get(errp);
-
-    if (!s || (has_cpu_index && !irqhint_check_vcpu(cpu_index, errp))) {
-        return;
-    }
-    for (int i = 0; i < s->nr_vcpus; i++) {
-        if (!has_cpu_index || i == cpu_index) {
-            s->mgmt[i] = -1;
-            trace_virtio_irqhint_placement(s, i, -1);
-        }
-    }
-    irqhint_map_changed(s);
-}
-
-void qmp_x_irqhint_inject(IrqhintRawEntryList *entries, bool has_num_entries,
-                          int64_t num_entries, Error **errp)
-{
-    VirtIOIrqhint *s = irqhint_get(errp);
-    IrqhintRawEntryList *l;
-    uint16_t n = 0;
-
-    if (!s) {
-        return;
-    }
-    if (has_num_entries && (num_entries < 0 || num_entries > UINT16_MAX)) {
-        error_setg(errp, "num-entries must be between 0 and 65535");
-        return;
-    }
-    for (l = entries; l; l = l->next) {
-        if (++n > s->max_entries) {
-            error_setg(errp, "at most %u entries fit", s->max_entries);
-            return;
-        }
-    }
-
     g_free(s->injected);
-    s->injected = g_new0(struct virtio_irqhint_entry, n);
+    s->injected = entries;
     s->nr_injected = n;
-    n = 0;
-    for (l = entries; l; l = l->next, n++) {
-        IrqhintRawEntry *r = l->value;
-        struct virtio_irqhint_entry *e = &s->injected[n];
-        int i = 0;
-
-        e->bus = r->bus;
-        e->devfn = r->devfn;
-        e->type = r->type;
-        e->index = cpu_to_le16(r->index);
-        e->reason = r->has_reason ? r->reason :
-                                    VIRTIO_IRQHINT_REASON_COLOCATED;
-        e->flags = cpu_to_le16(r->has_flags ? r->flags : 0);
-        intList *a;
-
-        for (a = r->apic_ids; a && i < VIRTIO_IRQHINT_MAX_VCPUS; a = a->next) {
-            e->apic_id[i++] = cpu_to_le32(a->value);
-        }
-        e->nr_vcpus = r->has_nr_vcpus ? r->nr_vcpus : i;
-    }
-    s->forced_num_entries = has_num_entries ? num_entries : -1;
-    irqhint_publish(s, true);
+    s->forced_num_entries = num_entries;
+    virtio_irqhint_publish(s, true);
 }
 
-/*
- * Where KVM signals a guest through an irqfd that vhost (or the kernel)
- * writes, QEMU never sees the interrupt.  Report such vectors of every
- * virtio-pci device as sources that are not observed.
- */
-static int irqhint_add_unobserved(Object *obj, void *opaque)
+void virtio_irqhint_observe_enable(VirtIOIrqhint *s, bool on)
 {
-    IrqhintSourceList ***tail = opaque;
-    VirtIOPCIProxy *proxy = (VirtIOPCIProxy *)
-        object_dynamic_cast(obj, TYPE_VIRTIO_PCI);
-    PCIDevice *dev = &proxy->pci_dev;
-
-    if (!proxy || !proxy->vector_irqfd || !msix_enabled(dev)) {
-        return 0;
-    }
-    for (int v = 0; v < dev->msix_entries_nr; v++) {
-        IrqhintSource *src;
-
-        if (!proxy->vector_irqfd[v].users) {
-            continue;
-        }
-        src = g_new0(IrqhintSource, 1);
-        src->qdev = object_get_canonical_path(obj);
-        src->bus = pci_dev_bus_num(dev);
-        src->devfn = dev->devfn;
-        src->msix = true;
-        src->index = v;
-        src->observed = false;
-        src->reason = IRQHINT_REASON_NONE;
-        QAPI_LIST_APPEND(*tail, src);
-    }
-    return 0;
-}
-
-/*
- * Entries migration carried that are still published (no source of this
- * host has replaced them yet): they are in the guest's table, so they are
- * listed too, flagged as migrated.
- */
-static void irqhint_add_carried(VirtIOIrqhint *s, IrqhintSourceList ***tail)
-{
-    struct virtio_irqhint_config *hdr = irqhint_header(s);
-    struct virtio_irqhint_entry *table = irqhint_table(s);
-    uint16_t n = MIN(le16_to_cpu(hdr->num_entries), s->max_entries);
-    PCIBus *root = s->self_pci ? pci_device_root_bus(s->self_pci) : NULL;
-
-    for (int i = 0; i < n; i++) {
-        struct virtio_irqhint_entry *e = &table[i];
-        IrqhintSource *src;
-        PCIDevice *dev;
-        intList **htail;
-
-        if (!(le16_to_cpu(e->flags) & VIRTIO_IRQHINT_FLAG_MIGRATED)) {
-            continue;
-        }
-        src = g_new0(IrqhintSource, 1);
-        dev = root ? pci_find_device(root, e->bus, e->devfn) : NULL;
-        src->qdev = dev ? object_get_canonical_path(OBJECT(dev)) :
-                          g_strdup("(not found)");
-        src->segment = le16_to_cpu(e->segment);
-        src->bus = e->bus;
-        src->devfn = e->devfn;
-        src->msix = e->type == VIRTIO_IRQHINT_TYPE_MSIX;
-        src->index = le16_to_cpu(e->index);
-        src->observed = false;
-        src->migrated = true;
-        src->reason = e->reason < IRQHINT_REASON__MAX ? e->reason :
-                                                        IRQHINT_REASON_NONE;
-        src->published = true;
-        htail = &src->hint;
-        for (int j = 0; j < MIN(e->nr_vcpus, VIRTIO_IRQHINT_MAX_VCPUS); j++) {
-            QAPI_LIST_APPEND(htail, le32_to_cpu(e->apic_id[j]));
-        }
-        QAPI_LIST_APPEND(*tail, src);
-    }
-}
-
-IrqhintInfo *qmp_query_irqhint(Error **errp)
-{
-    VirtIOIrqhint *s = irqhint_get(errp);
-    struct virtio_irqhint_config *hdr;
-    IrqhintInfo *info;
-    IrqhintVcpuList **vtail;
-    IrqhintSourceList **stail;
-    CPUState *cpu;
-
-    if (!s) {
-        return NULL;
-    }
-    hdr = irqhint_header(s);
-    /*
-     * No refresh here: the map shown is the one the published hints were
-     * computed from.  A query must not consume a placement change that
-     * the refresh (and so the guest) has not seen yet.
-     */
-
-    info = g_new0(IrqhintInfo, 1);
-    info->qdev = object_get_canonical_path(OBJECT(s));
-    info->generation = le32_to_cpu(hdr->generation);
-    info->entries = le16_to_cpu(hdr->num_entries);
-    info->max_entries = s->max_entries;
-
-    vtail = &info->vcpus;
-    CPU_FOREACH(cpu) {
-        IrqhintVcpu *v = g_new0(IrqhintVcpu, 1);
-        IrqhintVcpuPlacement *p = &s->map[cpu->cpu_index];
-
-        v->cpu_index = cpu->cpu_index;
-        v->apic_id = cpu->cc->get_arch_id(cpu);
-        v->has_host_cpu = p->host_cpu >= 0;
-        v->host_cpu = p->host_cpu;
-        v->source = p->source;
-        QAPI_LIST_APPEND(vtail, v);
-    }
-
-    QEMU_LOCK_GUARD(&s->lock);
-    info->dropped = s->dropped;
-    stail = &info->sources;
-    for (int i = 0; i < s->nr_sources; i++) {
-        IrqhintSlot *slot = &s->slots[s->order[i]];
-        IrqhintSource *src = g_new0(IrqhintSource, 1);
-        int host = qatomic_read(&slot->host_cpu);
-        intList **htail = &src->hint;
-
-        src->qdev = slot->gone ? g_strdup("(unplugged)") :
-                    object_get_canonical_path(OBJECT(slot->dev));
-        src->segment = le16_to_cpu(slot->entry.segment);
-        src->bus = slot->entry.bus;
-        src->devfn = slot->entry.devfn;
-        src->msix = slot->msix;
-        src->index = slot->vector;
-        src->observed = true;
-        src->events = qatomic_read(&slot->events);
-        src->has_host_cpu = host >= 0;
-        src->host_cpu = host;
-        src->reason = slot->entry.reason;
-        src->published = !slot->gone && i < s->max_entries;
-        for (int j = 0; j < slot->nr_hint; j++) {
-            QAPI_LIST_APPEND(htail, slot->hint[j]);
-        }
-        QAPI_LIST_APPEND(stail, src);
-    }
-    irqhint_add_carried(s, &stail);
-    object_child_foreach_recursive(qdev_get_machine(),
-                                   irqhint_add_unobserved, &stail);
-    return info;
-}
-
-#define IRQHINT_BENCH_ROUNDS 7
-
-IrqhintBenchResult *qmp_x_irqhint_bench(const char *qdev, bool msix,
-                                        int64_t vector, int64_t count,
-                                        Error **errp)
-{
-    VirtIOIrqhint *s = irqhint_get(errp);
-    IrqhintBenchResult *res;
-    PCIDevice *dev;
-    Object *obj;
-    double best[2] = { DBL_MAX, DBL_MAX };
-
-    if (!s) {
-        return NULL;
-    }
-    obj = object_resolve_path(qdev, NULL);
-    if (!obj) {
-        DeviceState *ds = qdev_find_recursive(sysbus_get_default(), qdev);
-
-        obj = ds ? OBJECT(ds) : NULL;
-    }
-    dev = obj ? (PCIDevice *)object_dynamic_cast(obj, TYPE_PCI_DEVICE) : NULL;
-    if (!dev) {
-        error_setg(errp, "'%s' is not a PCI device", qdev);
-        return NULL;
-    }
-    if (msix ? !msix_enabled(dev) : !msi_enabled(dev)) {
-        error_setg(errp, "'%s' does not have %s enabled", qdev,
-                   msix ? "MSI-X" : "MSI");
-        return NULL;
-    }
-    if (vector < 0 || vector >= (msix ? dev->msix_entries_nr :
-                                 msi_nr_vectors_allocated(dev))) {
-        error_setg(errp, "vector %" PRId64 " out of range", vector);
-        return NULL;
-    }
-    if (count < 1 || count > 10000000) {
-        error_setg(errp, "count must be between 1 and 10000000");
-        return NULL;
-    }
-
-    for (int r = 0; r < IRQHINT_BENCH_ROUNDS * 2; r++) {
-        bool on = !(r & 1);
-        int64_t t0;
-        double ns;
-
-        /* The observer stays alive throughout: no grace period needed. */
-        qatomic_set(&pci_irq_observer, on ? &s->observer : NULL);
-        t0 = get_clock();
-        for (int64_t i = 0; i < count; i++) {
-            if (msix) {
-                msix_notify(dev, vector);
-            } else {
-                msi_notify(dev, vector);
-            }
-        }
-        ns = (double)(get_clock() - t0) / count;
-        best[on] = MIN(best[on], ns);
-    }
-    qatomic_set(&pci_irq_observer, &s->observer);
-
-    res = g_new0(IrqhintBenchResult, 1);
-    res->on_ns = best[1];
-    res->off_ns = best[0];
-    res->rounds = IRQHINT_BENCH_ROUNDS;
-    return res;
+    pci_irq_observer_suspend(&s->observer, !on);
 }
 
 /* Virtio device */
@@ -878,7 +551,7 @@ static void virtio_irqhint_set_status(VirtIODevice *vdev, uint8_t status)
 
 static void virtio_irqhint_init_header(VirtIOIrqhint *s)
 {
-    struct virtio_irqhint_config *hdr = irqhint_header(s);
+    struct virtio_irqhint_config *hdr = virtio_irqhint_header(s);
 
     hdr->max_entries = cpu_to_le16(s->max_entries);
     hdr->entry_size = cpu_to_le16(sizeof(struct virtio_irqhint_entry));
@@ -908,9 +581,9 @@ static void virtio_irqhint_realize(DeviceState *dev, Error **errp)
     VirtIOIrqhint *s = VIRTIO_IRQHINT(dev);
     BusState *bus = qdev_get_parent_bus(dev);
 
-    if (irqhint_dev) {
+    if (virtio_irqhint_instance) {
         error_setg(errp, "only one irqhint device per machine: %s exists",
-                   object_get_canonical_path(OBJECT(irqhint_dev)));
+                   object_get_canonical_path(OBJECT(virtio_irqhint_instance)));
         return;
     }
     if (s->max_entries < 1 || s->max_entries > VIRTIO_IRQHINT_MAX_ENTRIES) {
@@ -933,21 +606,22 @@ static void virtio_irqhint_realize(DeviceState *dev, Error **errp)
     s->self_pci = (PCIDevice *)object_dynamic_cast(OBJECT(bus->parent),
                                                    TYPE_PCI_DEVICE);
     qemu_mutex_init(&s->lock);
-    irqhint_read_topology(s);
-    s->bh = qemu_bh_new_guarded(irqhint_bh, s, &dev->mem_reentrancy_guard);
+    virtio_irqhint_read_topology(s);
+    s->bh = qemu_bh_new_guarded(virtio_irqhint_bh, s,
+                                &dev->mem_reentrancy_guard);
     if (s->refresh_ms) {
         s->refresh_timer = timer_new_ms(QEMU_CLOCK_REALTIME,
-                                        irqhint_refresh_timer, s);
+                                        virtio_irqhint_refresh_timer, s);
         timer_mod(s->refresh_timer, qemu_clock_get_ms(QEMU_CLOCK_REALTIME));
     }
 
-    s->observer.fn = irqhint_observe;
+    s->observer.fn = virtio_irqhint_observe;
     s->observer.opaque = s;
     if (!pci_irq_observer_install(&s->observer)) {
         error_setg(errp, "another PCI interrupt observer is installed");
         goto fail;
     }
-    irqhint_dev = s;
+    virtio_irqhint_instance = s;
     return;
 
 fail:
@@ -958,7 +632,7 @@ static void virtio_irqhint_unrealize(DeviceState *dev)
 {
     VirtIOIrqhint *s = VIRTIO_IRQHINT(dev);
 
-    irqhint_dev = NULL;
+    virtio_irqhint_instance = NULL;
     pci_irq_observer_remove(&s->observer);
     for (int i = 0; i < s->nr_sources; i++) {
         object_unref(OBJECT(s->slots[s->order[i]].dev));
@@ -982,7 +656,7 @@ static void virtio_irqhint_reset(VirtIODevice *vdev)
 static int virtio_irqhint_post_load(void *opaque, int version_id)
 {
     VirtIOIrqhint *s = opaque;
-    struct virtio_irqhint_config *hdr = irqhint_header(s);
+    struct virtio_irqhint_config *hdr = virtio_irqhint_header(s);
     uint16_t n = le16_to_cpu(hdr->num_entries);
 
     if (le16_to_cpu(hdr->max_entries) != s->max_entries || n > s->max_entries ||
@@ -1007,11 +681,9 @@ static int virtio_irqhint_post_load(void *opaque, int version_id)
      * until this host's sources replace them, and republish at once.
      */
     g_free(s->carried);
-    s->carried = g_memdup2(irqhint_table(s), n * sizeof(*s->carried));
+    s->carried = g_memdup2(virtio_irqhint_table(s), n * sizeof(*s->carried));
     s->nr_carried = n;
-    irqhint_refresh_map(s);
-    s->map_changed = true;
-    qemu_bh_schedule(s->bh);
+    virtio_irqhint_map_changed(s);
     return 0;
 }
 

@@ -47,24 +47,9 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                "..", "..", "scripts"))
-from qtest_harness import QMPClient  # noqa: E402
+from irqhint.monitor import Monitor
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-class QMP(QMPClient):
-    def __init__(self, path):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.connect(path)
-        super().__init__(self.sock.makefile("rw"))
-
-    def close(self):
-        try:
-            self.sock.close()
-        except OSError:
-            pass
 
 
 def usable_cpus():
@@ -132,7 +117,7 @@ class Session:
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
                                      stderr=self.boot_log)
         self.ctl = self._connect(ctl_path)
-        self.qmp = QMP(self._wait_path(self.qmp_path))
+        self.qmp = Monitor(self._wait_path(self.qmp_path), proc=self.proc)
         self.ctl_buf = b""
 
     def _wait_path(self, path):

@@ -12,6 +12,7 @@
 #include "qemu/osdep.h"
 #include "libqtest.h"
 #include "qemu/bswap.h"
+#include "qemu/host-cpu.h"
 #include "qemu/module.h"
 #include "qobject/qdict.h"
 #include "qobject/qlist.h"
@@ -43,7 +44,7 @@ static void pin_self(void)
 
     g_assert_cmpint(sched_getaffinity(0, sizeof(saved_affinity),
                                       &saved_affinity), ==, 0);
-    pinned_cpu = sched_getcpu();
+    pinned_cpu = qemu_host_cpu();
     g_assert_cmpint(pinned_cpu, >=, 0);
     CPU_ZERO(&set);
     CPU_SET(pinned_cpu, &set);

@@ -14,7 +14,8 @@
  * (not those it only marks pending), with the vector it was sent for.  It
  * runs in the thread that raises the interrupt, possibly without the BQL,
  * so it must be cheap and thread-safe.  At most one observer is installed
- * at a time; with none installed, the hook costs one predictable branch.
+ * at a time; with none installed, the hook costs a call and one
+ * predictable branch.
  *
  * Lifetime: MSI senders hold the BQL or run inside an RCU read-side
  * critical section (a TCG vCPU thread in cpu_exec()), so removing the
@@ -29,20 +30,20 @@ typedef struct PCIIRQObserver {
     void *opaque;
 } PCIIRQObserver;
 
-extern PCIIRQObserver *pci_irq_observer;
-
 /* Install @obs; fails (returns false) when another one is installed. */
 bool pci_irq_observer_install(PCIIRQObserver *obs);
+/* Remove @obs and wait until no thread runs it.  Under the BQL. */
 void pci_irq_observer_remove(PCIIRQObserver *obs);
 
-static inline void pci_irq_observe(PCIDevice *dev, bool msix,
-                                   unsigned int vector)
-{
-    PCIIRQObserver *obs = qatomic_rcu_read(&pci_irq_observer);
+/*
+ * Stop or restart calling the installed observer @obs, which stays owned
+ * by its installer: no other observer can be installed meanwhile, and no
+ * grace period is waited for (@obs must outlive the suspension, as it
+ * does while installed).  Under the BQL.
+ */
+void pci_irq_observer_suspend(PCIIRQObserver *obs, bool suspend);
 
-    if (unlikely(obs)) {
-        obs->fn(obs->opaque, dev, msix, vector);
-    }
-}
+/* The hook: @dev sent the message of MSI (@msix false) or MSI-X @vector. */
+void pci_irq_observe(PCIDevice *dev, bool msix, unsigned int vector);
 
 #endif

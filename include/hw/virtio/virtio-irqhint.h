@@ -96,7 +96,54 @@ struct VirtIOIrqhint {
     int *host_node;
 };
 
-/* The irqhint device of this machine, or NULL. */
-VirtIOIrqhint *virtio_irqhint_find(void);
+static inline struct virtio_irqhint_config *
+virtio_irqhint_header(VirtIOIrqhint *s)
+{
+    return (struct virtio_irqhint_config *)s->config;
+}
+
+static inline struct virtio_irqhint_entry *
+virtio_irqhint_table(VirtIOIrqhint *s)
+{
+    return (struct virtio_irqhint_entry *)(s->config +
+                                           VIRTIO_IRQHINT_TABLE_OFFSET);
+}
+
+/*
+ * The internal interface of the device, for its monitor commands
+ * (virtio-irqhint-qmp.c) and test aids (virtio-irqhint-testaids.c).
+ * All of it runs under the BQL.
+ */
+
+/* The irqhint device of this machine; NULL and @errp set when none. */
+VirtIOIrqhint *virtio_irqhint_find(Error **errp);
+
+/*
+ * Set (@host_cpu >= 0) or clear (-1) the management placement of vCPU
+ * @cpu_index; virtio_irqhint_map_changed() then republishes.
+ */
+void virtio_irqhint_set_placement(VirtIOIrqhint *s, int cpu_index,
+                                  int host_cpu);
+/* Re-read where every vCPU runs and recompute every hint (soon). */
+void virtio_irqhint_map_changed(VirtIOIrqhint *s);
+
+/*
+ * Test aid: publish @n raw @entries (the device takes them) after its
+ * own, and an entry count of @num_entries instead of the real one when
+ * it is >= 0.
+ */
+void virtio_irqhint_inject(VirtIOIrqhint *s,
+                           struct virtio_irqhint_entry *entries, uint16_t n,
+                           int32_t num_entries);
+
+/* Test aid: stop (@on false) or restart observing interrupts. */
+void virtio_irqhint_observe_enable(VirtIOIrqhint *s, bool on);
+
+/*
+ * Whether KVM signals MSI-X @vector of @obj through an irqfd that QEMU
+ * never writes (vhost, the kernel): false unless @obj is a virtio-pci
+ * proxy.  In virtio-irqhint-pci.c, which knows the transport.
+ */
+bool virtio_irqhint_pci_vector_has_irqfd(Object *obj, int vector);
 
 #endif

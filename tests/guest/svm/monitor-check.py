@@ -40,34 +40,12 @@ import json
 import os
 import atexit
 import shutil
-import socket
 import tempfile
 import subprocess
 import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                "..", "..", "..", "scripts"))
-from qtest_harness import QMPClient  # noqa: E402
-
-
-class QMP(QMPClient):
-    """QMP over a unix socket that QEMU may not have created yet."""
-
-    def __init__(self, path, timeout=30):
-        deadline = time.time() + timeout
-        while True:
-            try:
-                self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-                self.sock.connect(path)
-                break
-            except OSError:
-                self.sock.close()
-                if time.time() > deadline:
-                    raise
-                time.sleep(0.05)
-        self.sock.settimeout(timeout)
-        super().__init__(self.sock.makefile("rw"))
+from irqhint.monitor import Monitor
 
 
 class Failed(Exception):
@@ -141,6 +119,8 @@ def stop_qemu(proc, q=None):
             q.cmd("quit")
     except Exception:
         pass
+    if q:
+        q.close()
     try:
         proc.wait(10)
     except subprocess.TimeoutExpired:
@@ -162,7 +142,7 @@ def do_counters(a):
         if "PASS" not in line:
             print(text)
         check("PASS" in line, f"kernel: {line}")
-        q = QMP(qmp)
+        q = Monitor(qmp, timeout=30)
         c = counters(q)
         check(c["enabled"], "enabled: true")
         for key, want in (("direct", a.direct), ("exits", a.exits), ("errors", a.errors)):
@@ -183,19 +163,13 @@ def do_migrate(a):
     try:
         wait_serial(src, serial1, "IDTS-MIGRATE-READY", 60)
         time.sleep(0.5)
-        q = QMP(qmp1)
+        q = Monitor(qmp1, timeout=30)
         q.cmd("stop")
         before = counters(q)
         check(before["active"] and before["direct"] > 0 and before["exits"] == 0,
               f"source, stopped mid-VMRUN: active, {before['direct']} direct, "
               f"{before['exits']} exits")
-        q.cmd("migrate", uri=f"exec:cat > {state}")
-        for _ in range(600):
-            st = q.cmd("query-migrate").get("status")
-            if st in ("completed", "failed", "cancelled"):
-                break
-            time.sleep(0.05)
-        check(st == "completed", f"migration to a file: {st}")
+        migrate_to_file(q, state)       # "stop" again: a no-op
     finally:
         stop_qemu(src, q)
 
@@ -203,13 +177,8 @@ def do_migrate(a):
                                ["-incoming", "defer", "-S"])
     q = None
     try:
-        q = QMP(qmp2)
-        q.cmd("migrate-incoming", uri=f"exec:cat {state}")
-        for _ in range(600):
-            st = q.cmd("query-migrate").get("status")
-            if st in ("completed", "failed"):
-                break
-            time.sleep(0.05)
+        q = Monitor(qmp2, timeout=30)
+        st = migrate_from_file(q, state)
         check(st == "completed", f"incoming migration: {st}")
         after = counters(q)
         check(after["active"] == before["active"] and after["direct"] == before["direct"]
@@ -269,7 +238,7 @@ def held_source(a, name):
     proc, serial, qmp = start(a, name, "held idts=1 halt")
     wait_serial(proc, serial, "IDTS-HELD-READY", 60)
     time.sleep(0.3)
-    return proc, serial, QMP(qmp)
+    return proc, serial, Monitor(qmp, timeout=30)
 
 
 def do_held(a):
@@ -282,7 +251,7 @@ def do_held(a):
             stop_qemu(proc, q)
             proc, serial, qmp = start(a, "held-dst", "held idts=1 halt",
                                       ["-incoming", "defer", "-S"])
-            q = QMP(qmp)
+            q = Monitor(qmp, timeout=30)
             st = migrate_from_file(q, state)
             check(st == "completed", f"incoming migration: {st}")
             check_held(q, "destination")
@@ -343,7 +312,7 @@ def do_refuse(a):
     cpu = "qemu64,svm=on" if a.what2 == "off" else CPU_ON
     dst, serial, qmp = start(a, "refuse-dst", "held idts=1 halt",
                              ["-incoming", "defer", "-S"], cpu=cpu)
-    q = QMP(qmp)
+    q = Monitor(qmp, timeout=30)
     st = None
     try:
         st = migrate_from_file(q, state)
@@ -358,6 +327,7 @@ def do_refuse(a):
         err = f.read()
     print("\n".join("  | " + s for s in err.splitlines()))
     stop_qemu(dst, q if rc is None else None)
+    q.close()
     check(st != "completed", f"incoming migration not completed ({st})")
     check(rc == 1, f"the destination exited with status {rc} (expected 1: "
           "a clean refusal, not an abort)")
