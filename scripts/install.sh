@@ -132,7 +132,7 @@ install_all() {
 
 case ${1:-} in
 install)
-    [ $# -ge 2 ] && [ $# -le 3 ] || die "usage: $0 install BUILD_DIR [PREFIX]"
+    { [ $# -ge 2 ] && [ $# -le 3 ]; } || die "usage: $0 install BUILD_DIR [PREFIX]"
     install_all "$2" "${3:-/usr/local}" ;;
 uninstall)
     [ $# -le 2 ] || die "usage: $0 uninstall [PREFIX]"

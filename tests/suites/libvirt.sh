@@ -41,7 +41,7 @@ libvirt_suite() {
         "$t: virsh destroy and undefine"
         "$t: make uninstall removes exactly what was installed"
     )
-    local n ncpu w started_logd= started_libvirtd= t0 t1 i
+    local n ncpu w started_logd='' started_libvirtd='' t0 t1
     rm -rf "$dir"
     mkdir -p "$dir"
 
@@ -114,7 +114,7 @@ libvirt_suite() {
             virtlogd -d && sleep 0.5 && started_logd=$(cat /run/virtlogd.pid 2>/dev/null)
         fi
         libvirtd -d && sleep 0.5 && started_libvirtd=$(cat /run/libvirtd.pid 2>/dev/null)
-        for i in $(seq 60); do
+        for _ in $(seq 60); do
             $V uri >/dev/null 2>&1 && break
             sleep 0.5
         done
@@ -186,8 +186,8 @@ XML
     # libvirt_wait_rx AFFINITY SECONDS [AFTER_UPTIME]: until the guest
     # reports its RX IRQ on AFFINITY (after guest uptime AFTER_UPTIME).
     libvirt_wait_rx() {
-        local want=$1 secs=$2 after=${3:-0} k cur
-        for k in $(seq $((secs * 2))); do
+        local want=$1 secs=$2 after=${3:-0} cur
+        for _ in $(seq $((secs * 2))); do
             cur=$(libvirt_rx_affinity)
             if [ -n "$cur" ] && [ "${cur#* }" = "$want" ] &&
                awk -v a="${cur%% *}" -v b="$after" 'BEGIN { exit !(a > b) }'; then
