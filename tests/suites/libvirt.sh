@@ -81,10 +81,10 @@ libvirt_suite() {
     }
     # libvirt_stop_daemon PIDFILE PID: only if the pid file still names it.
     libvirt_stop_daemon() {
-        local k
+
         [ "$(cat "$1" 2>/dev/null)" = "$2" ] || return 0
         kill "$2" 2>/dev/null
-        for k in $(seq 50); do
+        for _ in $(seq 50); do
             kill -0 "$2" 2>/dev/null || return 0
             sleep 0.2
         done
