@@ -81,7 +81,6 @@ libvirt_suite() {
     }
     # libvirt_stop_daemon PIDFILE PID: only if the pid file still names it.
     libvirt_stop_daemon() {
-
         [ "$(cat "$1" 2>/dev/null)" = "$2" ] || return 0
         kill "$2" 2>/dev/null
         for _ in $(seq 50); do
