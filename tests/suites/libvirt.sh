@@ -177,7 +177,7 @@ XML
     # virtioN-input.0".  libvirt_rx_affinity prints "UPTIME AFFINITY" of the
     # last block that shows virtio-net's RX IRQ.
     libvirt_rx_affinity() {
-        tr -d '\r' <"$w/console.log" 2>/dev/null | awk '
+        tr -d '\r' 2>/dev/null <"$w/console.log" | awk '
             /^--- [0-9.]+ s$/ { up = $2 }
             /virtio[0-9]+-input\.0$/ && up != "" { last = up " " $2 }
             END { if (last != "") print last }'
