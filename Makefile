@@ -11,7 +11,7 @@ QEMU_TARGETS := qemu-system-x86_64 tests/qtest/qos-test
 export PYTHONPATH := $(CURDIR)/python:$(dir $(BUILD))src/python$(if $(PYTHONPATH),:$(PYTHONPATH))
 
 .PHONY: all deps build check demo demo-qtest bench fuzz fuzz-deps fuzz-selftest \
-	guest-image clean-cache
+	guest-image install uninstall clean-cache
 
 all: build
 
@@ -64,6 +64,18 @@ GUEST_IMAGE_DIR ?= $(BUILD)/guest-image-$(GUEST_KERNEL)
 
 guest-image:
 	@IRQHINT_GUEST_SERIES=$(GUEST_KERNEL) scripts/guest-image.sh "$(GUEST_IMAGE_DIR)"
+
+# Our QEMU for libvirt and other users: PREFIX/bin/qemu-system-x86_64-irqhint
+# (the real binary and its data under PREFIX/lib/irqhint, firmware linked
+# to Debian's packages), beside Debian's qemu without shadowing it; see
+# scripts/install.sh.  uninstall removes exactly what the manifest lists.
+PREFIX ?= /usr/local
+
+install: build
+	@scripts/install.sh install "$(BUILD)" "$(PREFIX)"
+
+uninstall:
+	@scripts/install.sh uninstall "$(PREFIX)"
 
 clean-cache:
 	rm -rf "$(dir $(BUILD))"

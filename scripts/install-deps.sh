@@ -6,7 +6,10 @@
 # deb-src entry for trixie (the pinned upstream source), firmware, and
 # busybox for the boot tests' initramfs, dkms (the driver's dkms test) and
 # pahole (kbuild of the 6.12 guest kernel, whose headers
-# scripts/guest-kernel.sh unpacks rather than installs).  bookworm-backports
+# scripts/guest-kernel.sh unpacks rather than installs), and libvirt 9.0
+# (the libvirt test, tests/suites/libvirt.sh: the daemon with its QEMU
+# driver and virsh; the sysv flavour, since nothing here runs systemd; the
+# test starts and stops the daemons itself).  bookworm-backports
 # is enabled here; guest-kernel.sh takes the 6.12 guest kernel from it.
 #
 # --fuzz adds what `make fuzz` needs: Debian 12's clang (14) with its
@@ -23,7 +26,9 @@ BUILD_PKGS="build-essential pkg-config ninja-build flex bison dpkg-dev
   libglib2.0-dev libpixman-1-dev zlib1g-dev libfdt-dev libslirp-dev
   python3 python3-venv python3-setuptools python3-wheel
   seabios ipxe-qemu busybox-static cpio gzip xz-utils socat jq
-  dkms pahole"
+  dkms pahole
+  libvirt-daemon-system libvirt-daemon-system-sysv libvirt-daemon-driver-qemu
+  libvirt-clients"
 BPO_PKGS="meson python3-pycotap qemu-system-data"
 FUZZ_PKGS="clang llvm libclang-rt-dev"
 
