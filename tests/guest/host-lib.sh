@@ -19,11 +19,13 @@ irqhint_prepare_guest() {
     fi
 }
 
-# irqhint_run_guest NAME TIMEOUT: boot it (-smp 4, -device irqhint,
-# virtio-net) under irqhint_host.py; on failure show the boot log and the
-# console's tail.  Returns the guest script's status.
+# irqhint_run_guest NAME TIMEOUT [QEMU ARGS]: boot it (-smp 4, -device
+# irqhint, virtio-net, then QEMU ARGS) under irqhint_host.py; on failure
+# show the boot log and the console's tail.  Returns the guest script's
+# status.
 irqhint_run_guest() {
     local name=$1 timeout=$2 rc
+    shift 2
 
     set +e
     /usr/bin/python3 "$ROOT/tests/guest/irqhint_host.py" --qemu "$QEMU" \
@@ -31,7 +33,8 @@ irqhint_run_guest() {
         --transcript "$WORK/control.log" --boot-log "$WORK/boot.log" \
         --append irqhint.load=0 --timeout "$timeout" -- \
         -device irqhint \
-        -netdev user,id=n0 -device virtio-net-pci,netdev=n0,addr=03.0,romfile=
+        -netdev user,id=n0 -device virtio-net-pci,netdev=n0,addr=03.0,romfile= \
+        "$@"
     rc=$?
     set -e
     if [ $rc -ne 0 ]; then
