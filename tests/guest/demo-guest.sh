@@ -129,7 +129,7 @@ pin_io0() {
     if wait_for 10 blk_hint "$2"; then
         wait_for 10 affinity_is "$QIRQ" "$3"
     else
-        note=" (expected vCPU $2: QEMU did not see io0 raise it)"
+        why=" (expected vCPU $2: QEMU did not see io0 raise it)"
     fi
     e=
     for s in $HOST_REPLY; do
@@ -137,8 +137,8 @@ pin_io0() {
     done
     r=${e#*@}
     out "    query-irqhint: virtio-blk's queue vector (MSI-X 1) raised on host"
-    out "    CPU ${r%%-*}, hint vCPU ${e#*->}${note:-}"
-    note=
+    out "    CPU ${r%%-*}, hint vCPU ${e#*->}${why:-}"
+    why=
     out ""
     out "=== guest: virtio-blk's completion IRQ during dd if=$DISK iflag=direct"
     show_disk
