@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
 #
 # Host-side helpers shared by the demo and the benchmarks that boot the
 # irqhint test guest.  Source it with ROOT, QEMU and WORK set.
