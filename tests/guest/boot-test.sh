@@ -22,24 +22,7 @@ KO=/lib/modules/irqhint.ko
 DRV=/sys/bus/virtio/drivers/virtio_irqhint
 PINGS=30
 
-fails=0
-cur=
-note() { echo "  $*"; }
-begin() { cur=; echo "== check $1: $2"; }
-bad() { [ -n "$cur" ] || cur="$*"; echo "  FAIL: $*"; }
-finish() {
-    if [ -z "$cur" ]; then
-        echo "IRQHINT-RESULT: $1 pass"
-    else
-        echo "IRQHINT-RESULT: $1 fail $cur"
-        fails=$((fails + 1))
-    fi
-}
-
-# table_has PATTERN: a line of the driver's table matches (grep -E).
-table_has() { grep -qE "$1" "$(irqhint_dir)/table" 2>/dev/null; }
 stat_is() { [ "$(ihstat "$1")" = "$2" ]; }
-show_table() { sed 's/^/    /' "$(irqhint_dir)/table" 2>/dev/null; }
 
 # deliver K: new virtio-net interrupts are all counted on CPU K.
 deliver() {

@@ -86,4 +86,75 @@ rmmod irqhint
 out ""
 out "=== guest: rmmod irqhint puts the affinity back"
 out "  rx IRQ $RX: $(affinity "$RX"), tx IRQ $TX: $(affinity "$TX")"
+
+# --- disk I/O completed by an iothread ---
+BLK=0000:00:04.0
+VBLK=$(pci_virtio $BLK)
+DISK=/dev/$(basename "$(echo /sys/bus/pci/devices/$BLK/virtio*/block/*)")
+QIRQ=$(irq_of "$VBLK-virtqueues")
+READS=100
+
+# blk_hint K: QEMU's hint for virtio-blk's queue vector names vCPUs K
+# (after a few reads: QEMU notices where the raising thread runs on its
+# next interrupt).
+blk_hint() {
+    disk_io "$DISK" 10
+    host sources || return 1
+    for s in $HOST_REPLY; do
+        case $s in 04.0/1@*) [ "${s#*->}" = "$1" ]; return ;; esac
+    done
+    return 1
+}
+
+# show_disk: virtio-blk's queue IRQ, its affinity, and where its
+# completion interrupts land during $READS direct reads.
+show_disk() {
+    disk_io "$DISK" 5
+    b=$(counts "$QIRQ")
+    disk_io "$DISK" $READS
+    set -- $(delta "$b" "$(counts "$QIRQ")")
+    out "   IRQ  /proc/interrupts name  affinity   interrupts during $READS reads"
+    out "                                           CPU0  CPU1  CPU2  CPU3"
+    out "$(printf '  %4s  %-21s %-9s %6s%6s%6s%6s' "$QIRQ" "$VBLK-virtqueues" \
+           "$(affinity "$QIRQ")" "$1" "$2" "$3" "$4")"
+}
+
+# pin_io0 SLOT HINT AFFINITY: the host pins the iothread to host CPU slot
+# SLOT; the hint should become vCPUs HINT, the IRQ's affinity AFFINITY.
+pin_io0() {
+    host pin-iothread io0 "$1" || { out "host: $HOST_REPLY"; exit 1; }
+    tid=${HOST_REPLY#io0:}
+    out ""
+    out ">>> host: pins iothread io0 (thread ${tid%@*}) to host CPU ${tid#*@}"
+    if wait_for 10 blk_hint "$2"; then
+        wait_for 10 affinity_is "$QIRQ" "$3"
+    else
+        why=" (expected vCPU $2: QEMU did not see io0 raise it)"
+    fi
+    e=
+    for s in $HOST_REPLY; do
+        case $s in 04.0/1@*) e=$s ;; esac
+    done
+    r=${e#*@}
+    out "    query-irqhint: virtio-blk's queue vector (MSI-X 1) raised on host"
+    out "    CPU ${r%%-*}, hint vCPU ${e#*->}${why:-}"
+    why=
+    out ""
+    out "=== guest: virtio-blk's completion IRQ during dd if=$DISK iflag=direct"
+    show_disk
+}
+
+out ""
+out "=== disk I/O from an iothread: virtio-blk $BLK ($VBLK, $DISK) with iothread=io0"
+for k in 0 1 2; do
+    host place-one $k 0 || { out "host: $HOST_REPLY"; exit 1; }
+done
+host place-one 3 1 || { out "host: $HOST_REPLY"; exit 1; }
+out ">>> host: places vCPUs 0-2 on host CPU ${raise} (with QEMU's main loop) and"
+out "    vCPU 3 on host CPU ${other}; virtio-blk's requests complete in iothread io0,"
+out "    which raises their interrupts"
+insmod /lib/modules/irqhint.ko || { out "insmod failed"; exit 1; }
+pin_io0 1 3 3
+pin_io0 0 0,1,2 0-2
+rmmod irqhint
 exit 0

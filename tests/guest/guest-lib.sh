@@ -32,6 +32,23 @@ host() {
     return 1
 }
 
+# Checks of the guest boot tests: begin ID TITLE, then note/bad, then
+# finish ID prints "IRQHINT-RESULT: ID pass|fail [FIRST REASON]" (what the
+# host's suite reads) and counts failures in $fails.
+fails=0
+_check_bad=
+note() { echo "  $*"; }
+begin() { _check_bad=; echo "== check $1: $2"; }
+bad() { [ -n "$_check_bad" ] || _check_bad="$*"; echo "  FAIL: $*"; }
+finish() {
+    if [ -z "$_check_bad" ]; then
+        echo "IRQHINT-RESULT: $1 pass"
+    else
+        echo "IRQHINT-RESULT: $1 fail $_check_bad"
+        fails=$((fails + 1))
+    fi
+}
+
 # out TEXT: a line for the host to print (the demo's output).
 out() {
     echo "OUT $*" >&3
@@ -94,6 +111,12 @@ wait_for() {
 # affinity_is IRQ LIST
 affinity_is() { [ "$(affinity "$1")" = "$2" ]; }
 
+# disk_io DEV N: N direct 4 KiB reads from block device DEV, one at a time
+# (each one request, so one completion interrupt).
+disk_io() {
+    dd if="$1" of=/dev/null bs=4k count="$2" iflag=direct 2>/dev/null
+}
+
 # Traffic over virtio-net: N pings to the slirp gateway, each sent as soon
 # as the previous reply arrived.
 traffic() {
@@ -113,3 +136,9 @@ irqhint_dir() { echo /sys/kernel/debug/virtio-irqhint/virtio*; }
 
 # ihstat NAME: a counter from the driver's debugfs stats.
 ihstat() { sed -n "s/^$1 //p" "$(irqhint_dir)/stats" 2>/dev/null; }
+
+# table_has PATTERN: a line of the driver's table matches (grep -E).
+table_has() { grep -qE "$1" "$(irqhint_dir)/table" 2>/dev/null; }
+
+# show_table: the driver's table, indented.
+show_table() { sed 's/^/    /' "$(irqhint_dir)/table" 2>/dev/null; }

@@ -22,6 +22,11 @@ Commands (see Session.handlers):
     pin K          pins vCPU K's thread to the raising host CPU and the
                    other vCPU threads to another (bench); answers
                    "vcpu:hostcpu ..."
+    place-one K S  management placement of vCPU K alone on host CPU slot S
+                   (0: the raising host CPU, where QEMU is pinned; 1: the
+                   other); answers "K@HOSTCPU"
+    pin-iothread ID S  pins iothread ID's thread (query-iothreads) to host
+                   CPU slot S; answers "ID:TID@HOSTCPU"
     sources        answers "DEV.FN/INDEX@HOSTCPU->APICIDS ..." for every
                    published source (query-irqhint)
     sleep-host S   the host sleeps S seconds (pacing; answers after)
@@ -87,6 +92,8 @@ class Session:
             "qmp": self.h_qmp,
             "hmp": self.h_hmp,
             "pin": self.h_pin,
+            "place-one": self.h_place_one,
+            "pin-iothread": self.h_pin_iothread,
             "sources": self.h_sources,
             "sleep-host": self.h_sleep,
         }
@@ -233,6 +240,34 @@ class Session:
             os.sched_setaffinity(v["thread-id"], {host})
             done.append(f"{v['cpu-index']}:{host}")
         return " ".join(done)
+
+    def slot_cpu(self, slot):
+        """Host CPU slot 0 (the raising one) or 1 (the other)."""
+        if slot not in ("0", "1"):
+            raise RuntimeError(f"host CPU slot {slot!r}: 0 or 1")
+        if slot == "1" and self.other_cpu is None:
+            raise RuntimeError("slot 1 needs two host CPUs, this process "
+                               "may use one")
+        return self.raise_cpu if slot == "0" else self.other_cpu
+
+    def h_place_one(self, arg):
+        k, slot = arg.split()
+        host = self.slot_cpu(slot)
+        self.qmp.cmd("irqhint-set-placement", **{"cpu-index": int(k),
+                                                 "host-cpu": host})
+        self.placement[int(k)] = host
+        return f"{k}@{host}"
+
+    def h_pin_iothread(self, arg):
+        """Pin an iothread (-object iothread,id=ID) to one host CPU: the
+        thread that raises its devices' completion interrupts."""
+        name, slot = arg.split()
+        host = self.slot_cpu(slot)
+        for t in self.qmp.cmd("query-iothreads"):
+            if t["id"] == name:
+                os.sched_setaffinity(t["thread-id"], {host})
+                return f"{name}:{t['thread-id']}@{host}"
+        raise RuntimeError(f"no iothread {name}")
 
     def h_sources(self, arg):
         """Each published source's last raising host CPU and hint."""

@@ -23,6 +23,9 @@
 # driver must stay responsive) are reported on a line of their own.
 # Logs: $LOGDIR/guest-boot/SERIES/.
 
+# shellcheck source=tests/guest/host-lib.sh
+. "$ROOT/tests/guest/host-lib.sh"
+
 # guest_boot_suite SERIES
 guest_boot_suite() {
     local series=$1
@@ -36,7 +39,8 @@ guest_boot_suite() {
         [d]="$t: hostile entries skipped and counted"
         [e]="$t: rmmod restores, insmod re-applies"
     )
-    local id ncpu rc line status reason tail_shown=
+    local id ncpu rc
+    local -a checks=()
     local selftest="$t: driver selftest with fake_irqhint"
     local hostile="$t: driver stays responsive to a hostile transport generation"
     # Everything below (guest-kernel.sh, mkinitramfs.sh, boot.sh, the
@@ -46,7 +50,7 @@ guest_boot_suite() {
     rm -rf "$dir"
     mkdir -p "$dir"
 
-    ncpu=$(/usr/bin/python3 -c 'import os; print(len(os.sched_getaffinity(0)))' 2>/dev/null)
+    ncpu=$(irqhint_usable_cpus)
     if [ "${ncpu:-0}" -lt 2 ]; then
         for id in "${ids[@]}"; do
             result "${names[$id]}" skip "needs 2 usable host CPUs (placement puts vCPUs on different ones), have ${ncpu:-?}"
@@ -57,11 +61,7 @@ guest_boot_suite() {
     fi
 
     # Kernel, headers, busybox; the module; the initramfs.
-    if ! "$ROOT/scripts/guest-kernel.sh" --series "$series" >"$dir/prepare.log" 2>&1 ||
-       ! FAKE_KO=none "$ROOT/tests/guest/mkinitramfs.sh" "$dir/initrd.cpio.gz" \
-            "$ROOT/tests/guest/boot-test.sh:test.sh" \
-            "$ROOT/tests/guest/guest-lib.sh:lib/guest-lib.sh" \
-            >>"$dir/prepare.log" 2>&1; then
+    if ! WORK=$dir irqhint_prepare_guest "$t" "$ROOT/tests/guest/boot-test.sh" 2>/dev/null; then
         for id in "${ids[@]}"; do
             result "${names[$id]}" fail "could not build the guest kernel/module/initramfs" "$dir/prepare.log"
         done
@@ -70,37 +70,16 @@ guest_boot_suite() {
         return
     fi
 
-    timeout -k 10 240 /usr/bin/python3 "$ROOT/tests/guest/irqhint_host.py" \
-        --qemu "$QTEST_QEMU_BINARY" --initrd "$dir/initrd.cpio.gz" \
-        --log "$dir/console.log" --transcript "$dir/control.log" \
-        --append irqhint.load=0 --timeout 200 -- \
+    irqhint_suite_boot "$dir" 240 -- \
         -device irqhint \
         -netdev user,id=n0 \
-        -device virtio-net-pci,netdev=n0,addr=03.0,vectors=4,romfile= \
-        >"$dir/host.log" 2>&1
+        -device virtio-net-pci,netdev=n0,addr=03.0,vectors=4,romfile=
     rc=$?
-    tr -d '\r' <"$dir/console.log" >"$dir/console.txt" 2>/dev/null
-    cat "$dir/host.log" >>"$dir/console.txt"
 
     for id in "${ids[@]}"; do
-        line=$(grep -m1 "^IRQHINT-RESULT: $id " "$dir/console.txt")
-        status=$(echo "$line" | cut -d' ' -f3)
-        reason=$(echo "$line" | cut -d' ' -f4-)
-        case $status in
-        pass)
-            result "${names[$id]}" pass ;;
-        fail)
-            # The check's own section of the console log.
-            sed -n "/^== check $id:/,/^IRQHINT-RESULT: $id /p" "$dir/console.txt" \
-                >"$dir/check-$id.log"
-            result "${names[$id]}" fail "$reason" "$dir/check-$id.log" ;;
-        *)
-            # Show the console tail once, with the first check it cut short.
-            result "${names[$id]}" fail "the guest did not report (status $rc; console: $dir/console.log)" \
-                "${tail_shown:-$dir/console.txt}"
-            tail_shown=/nonexistent ;;
-        esac
+        checks+=("$id" "${names[$id]}")
     done
+    irqhint_guest_results "$dir" $rc "${checks[@]}"
 
     # The driver against fake_irqhint (its own initramfs and boot).
     timeout -k 10 240 env QEMU="$QTEST_QEMU_BINARY" \
