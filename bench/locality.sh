@@ -7,7 +7,8 @@
 # affinity (driver in observe_only=1 mode), side by side in one boot; and
 # the time from a placement change to the new affinity, in guest time.
 #
-# Usage: bench/locality.sh BUILD_DIR        (PINGS=N per measurement [200])
+# Usage: bench/locality.sh BUILD_DIR        (PINGS=N per measurement [200],
+#                                            REPINS=N re-pins timed [20])
 #
 # Setup: Debian's 6.1 kernel under TCG, -smp 4, -device irqhint,
 # virtio-net on slirp.  QEMU runs on host CPU 0 of this process's CPUs,
@@ -30,7 +31,8 @@ mkdir -p "$WORK"
 ncpu=$(/usr/bin/python3 -c 'import os; print(len(os.sched_getaffinity(0)))')
 [ "$ncpu" -ge 2 ] || { echo "locality: needs 2 host CPUs, may use $ncpu" >&2; exit 1; }
 
-sed "s/^PINGS=.*/PINGS=${PINGS:-200}/" "$ROOT/bench/locality-guest.sh" >"$WORK/guest.sh"
+sed -e "s/^PINGS=.*/PINGS=${PINGS:-200}/" -e "s/^REPINS=.*/REPINS=${REPINS:-20}/" \
+    "$ROOT/bench/locality-guest.sh" >"$WORK/guest.sh"
 chmod +x "$WORK/guest.sh"
 irqhint_prepare_guest locality "$WORK/guest.sh" || exit 1
 

@@ -8,6 +8,7 @@
 #include "qemu/atomic.h"
 #include "qemu/rcu.h"
 #include "hw/pci/pci-irq-observer.h"
+#include "hw/qdev-core.h"
 
 /*
  * The installed observer (owner), and the one called (active): NULL while
@@ -53,6 +54,27 @@ void pci_irq_observe(PCIDevice *dev, bool msix, unsigned int vector)
     PCIIRQObserver *obs = qatomic_rcu_read(&pci_irq_observer_active);
 
     if (unlikely(obs)) {
-        obs->fn(obs->opaque, dev, msix, vector);
+        obs->fn(obs->opaque, dev, msix, vector, PCI_IRQ_SENT);
+    }
+}
+
+void pci_irq_observe_notifier(DeviceState *qdev, unsigned int vector)
+{
+    BusState *bus;
+    PCIDevice *pdev;
+
+    WITH_RCU_READ_LOCK_GUARD() {
+        PCIIRQObserver *obs = qatomic_rcu_read(&pci_irq_observer_active);
+
+        if (likely(!obs)) {
+            return;
+        }
+        bus = qdev_get_parent_bus(qdev);
+        pdev = bus ? (PCIDevice *)object_dynamic_cast(OBJECT(bus->parent),
+                                                      TYPE_PCI_DEVICE) :
+                     NULL;
+        if (pdev && vector < pdev->msix_entries_nr) {
+            obs->fn(obs->opaque, pdev, true, vector, PCI_IRQ_NOTIFIER);
+        }
     }
 }

@@ -24,10 +24,11 @@
 #include "hw/qdev-properties.h"
 #include "hw/virtio/virtio-irqhint.h"
 #include "migration/vmstate.h"
+#include "system/vcpu-placement.h"
 #include "trace.h"
 
 #define IRQHINT_DEFAULT_ENTRIES 64
-#define IRQHINT_DEFAULT_REFRESH_MS 1000
+#define IRQHINT_DEFAULT_REFRESH_MS 0
 
 static VirtIOIrqhint *virtio_irqhint_instance;
 
@@ -181,8 +182,7 @@ static bool virtio_irqhint_refresh_map(VirtIOIrqhint *s)
         IrqhintVcpuPlacement p = { -1, IRQHINT_PLACEMENT_SOURCE_UNKNOWN };
         IrqhintVcpuPlacement *old;
         int pinned = virtio_irqhint_thread_pinned_cpu(cpu);
-        int last = pinned < 0 ?
-                   virtio_irqhint_thread_last_cpu(cpu->thread_id) : -1;
+        int last = pinned < 0 ? vcpu_placement_last(cpu) : -1;
 
         virtio_irqhint_grow_map(s, cpu->cpu_index + 1);
         if (s->mgmt[cpu->cpu_index] >= 0) {
@@ -191,9 +191,15 @@ static bool virtio_irqhint_refresh_map(VirtIOIrqhint *s)
         } else if (pinned >= 0) {
             p.host_cpu = pinned;
             p.source = IRQHINT_PLACEMENT_SOURCE_PINNED;
-        } else if (last >= 0) {
-            p.host_cpu = last;
-            p.source = IRQHINT_PLACEMENT_SOURCE_LAST_RAN;
+        } else {
+            /* Where it saw itself last; /proc if it has not run yet. */
+            if (last < 0) {
+                last = virtio_irqhint_thread_last_cpu(cpu->thread_id);
+            }
+            if (last >= 0) {
+                p.host_cpu = last;
+                p.source = IRQHINT_PLACEMENT_SOURCE_LAST_RAN;
+            }
         }
         old = &s->map[cpu->cpu_index];
         if (old->host_cpu != p.host_cpu || old->source != p.source) {
@@ -359,6 +365,10 @@ static void virtio_irqhint_bh(void *opaque)
     VirtIOIrqhint *s = opaque;
     bool all;
 
+    if (qatomic_xchg(&s->vcpus_moved, false) &&
+        virtio_irqhint_refresh_map(s)) {
+        s->map_changed = true;
+    }
     qemu_mutex_lock(&s->lock);
     all = s->map_changed;
     s->map_changed = false;
@@ -391,6 +401,21 @@ static void virtio_irqhint_refresh_timer(void *opaque)
               qemu_clock_get_ms(QEMU_CLOCK_REALTIME) + s->refresh_ms);
 }
 
+/*
+ * A vCPU thread saw itself on another host CPU (it was re-pinned, or the
+ * scheduler moved it): in that thread, without the BQL.  Re-read the map
+ * in the bottom half.
+ */
+static void virtio_irqhint_vcpu_moved(void *opaque, CPUState *cpu,
+                                      int host_cpu)
+{
+    VirtIOIrqhint *s = opaque;
+
+    trace_virtio_irqhint_vcpu_ran(s, cpu->cpu_index, host_cpu);
+    qatomic_set(&s->vcpus_moved, true);
+    qemu_bh_schedule(s->bh);
+}
+
 /* The observer: the hot path */
 
 static inline unsigned virtio_irqhint_hash(PCIDevice *dev, bool msix,
@@ -404,7 +429,7 @@ static inline unsigned virtio_irqhint_hash(PCIDevice *dev, bool msix,
 
 static void virtio_irqhint_observe_slow(VirtIOIrqhint *s, PCIDevice *dev,
                                         bool msix, unsigned int vector,
-                                        int cpu)
+                                        int cpu, bool notifier)
 {
     unsigned h = virtio_irqhint_hash(dev, msix, vector);
     IrqhintSlot *slot = NULL;
@@ -442,6 +467,13 @@ static void virtio_irqhint_observe_slow(VirtIOIrqhint *s, PCIDevice *dev,
         qemu_mutex_unlock(&s->lock);
         return;
     }
+    if (notifier && !slot->notifier) {
+        trace_virtio_irqhint_source_notifier(s, dev->devfn, vector);
+        qatomic_set(&slot->notifier, true);
+    } else if (!notifier && slot->notifier) {
+        qemu_mutex_unlock(&s->lock);
+        return;     /* the main loop sends what a notifier raised */
+    }
     if (slot->host_cpu != cpu) {
         trace_virtio_irqhint_source_moved(s, dev->devfn, msix, vector,
                                           slot->host_cpu, cpu);
@@ -453,8 +485,14 @@ static void virtio_irqhint_observe_slow(VirtIOIrqhint *s, PCIDevice *dev,
     qemu_bh_schedule(s->bh);
 }
 
+/*
+ * A source raised through its guest notifier (an iothread completing
+ * virtio requests) is attributed to the thread that signals the notifier:
+ * the message QEMU's main loop then sends for it (under TCG; KVM sends it
+ * itself) is counted there, not attributed again.
+ */
 static void virtio_irqhint_observe(void *opaque, PCIDevice *dev, bool msix,
-                                   unsigned int vector)
+                                   unsigned int vector, PCIIRQOrigin origin)
 {
     VirtIOIrqhint *s = opaque;
     int cpu = qemu_host_cpu();
@@ -469,6 +507,13 @@ static void virtio_irqhint_observe(void *opaque, PCIDevice *dev, bool msix,
             break;
         }
         if (key == dev && slot->msix == msix && slot->vector == vector) {
+            if (unlikely(qatomic_read(&slot->notifier))) {
+                if (origin == PCI_IRQ_SENT) {
+                    return;     /* counted when its notifier was raised */
+                }
+            } else if (origin == PCI_IRQ_NOTIFIER) {
+                break;          /* first time through a notifier */
+            }
             if (likely(qatomic_read(&slot->host_cpu) == cpu)) {
                 qatomic_set(&slot->events, qatomic_read(&slot->events) + 1);
                 return;
@@ -476,7 +521,8 @@ static void virtio_irqhint_observe(void *opaque, PCIDevice *dev, bool msix,
             break;
         }
     }
-    virtio_irqhint_observe_slow(s, dev, msix, vector, cpu);
+    virtio_irqhint_observe_slow(s, dev, msix, vector, cpu,
+                                origin == PCI_IRQ_NOTIFIER);
 }
 
 /* Internal interface, for the monitor commands and the test aids */
@@ -621,9 +667,15 @@ static void virtio_irqhint_realize(DeviceState *dev, Error **errp)
         error_setg(errp, "another PCI interrupt observer is installed");
         goto fail;
     }
+    if (!vcpu_placement_watch(virtio_irqhint_vcpu_moved, s)) {
+        error_setg(errp, "another vCPU placement watcher is installed");
+        goto fail_observer;
+    }
     virtio_irqhint_instance = s;
     return;
 
+fail_observer:
+    pci_irq_observer_remove(&s->observer);
 fail:
     virtio_irqhint_teardown(s);
 }
@@ -633,6 +685,7 @@ static void virtio_irqhint_unrealize(DeviceState *dev)
     VirtIOIrqhint *s = VIRTIO_IRQHINT(dev);
 
     virtio_irqhint_instance = NULL;
+    vcpu_placement_unwatch(s);
     pci_irq_observer_remove(&s->observer);
     for (int i = 0; i < s->nr_sources; i++) {
         object_unref(OBJECT(s->slots[s->order[i]].dev));
@@ -730,8 +783,8 @@ static void virtio_irqhint_class_init(ObjectClass *klass, void *data)
     object_class_property_set_description(klass, "max-entries",
         "Room in the guest-visible hint table (1-127, default 64)");
     object_class_property_set_description(klass, "refresh-ms",
-        "How often to re-read where unpinned vCPU threads run, in ms "
-        "(0: never, default 1000)");
+        "Also re-read where vCPU threads run every this many ms (0: never, "
+        "the default: vCPU threads report when they move)");
     object_class_property_set_description(klass, "nearest",
         "Offer VIRTIO_IRQHINT_F_NEAREST: hint the nearest vCPUs by host "
         "topology when none runs on the raising CPU (default on)");

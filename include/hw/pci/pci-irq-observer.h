@@ -22,8 +22,21 @@
  * observer under the BQL and then waiting for an RCU grace period
  * guarantees nobody is still inside it.
  */
+/* How the observer hears of an interrupt. */
+typedef enum PCIIRQOrigin {
+    /* The calling thread sends the message (msi_notify, msix_notify). */
+    PCI_IRQ_SENT,
+    /*
+     * The calling thread signals the vector's guest notifier (a virtio
+     * device completing work in an iothread): the message is then sent by
+     * KVM through an irqfd, or by QEMU's main loop, which reports it again
+     * as PCI_IRQ_SENT.  The calling thread is the one that raised it.
+     */
+    PCI_IRQ_NOTIFIER,
+} PCIIRQOrigin;
+
 typedef void PCIIRQObserverFunc(void *opaque, PCIDevice *dev, bool msix,
-                                unsigned int vector);
+                                unsigned int vector, PCIIRQOrigin origin);
 
 typedef struct PCIIRQObserver {
     PCIIRQObserverFunc *fn;
@@ -45,5 +58,11 @@ void pci_irq_observer_suspend(PCIIRQObserver *obs, bool suspend);
 
 /* The hook: @dev sent the message of MSI (@msix false) or MSI-X @vector. */
 void pci_irq_observe(PCIDevice *dev, bool msix, unsigned int vector);
+/*
+ * The hook for guest notifiers: the device @qdev, a virtio device whose
+ * transport may be a PCI device with MSI-X, signalled the notifier of its
+ * MSI-X @vector (out of range values, e.g. VIRTIO_NO_VECTOR, are ignored).
+ */
+void pci_irq_observe_notifier(DeviceState *qdev, unsigned int vector);
 
 #endif

@@ -30,6 +30,7 @@ typedef struct IrqhintSlot {
     uint16_t vector;
 
     int host_cpu;           /* last raising host CPU; atomic */
+    bool notifier;          /* raised through its guest notifier; atomic */
     uint64_t events;        /* relaxed counter */
 
     /* Below: under VirtIOIrqhint.lock. */
@@ -85,6 +86,7 @@ struct VirtIOIrqhint {
     QEMUBH *bh;
     QEMUTimer *refresh_timer;
     bool map_changed;
+    bool vcpus_moved;       /* set by vCPU threads (atomic) */
 
     int nr_vcpus;           /* entries in @map and @mgmt */
     IrqhintVcpuPlacement *map;
