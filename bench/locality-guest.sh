@@ -39,6 +39,21 @@ klog_ts() {
         NR > from && $0 ~ pat { sub(/^\[ */, ""); sub(/\].*/, ""); print; exit }'
 }
 
+# timed MARK REQUEST K: ask the host for REQUEST (pin or place) of vCPU K;
+# print the guest time in ms from a kernel log mark to the driver's log
+# line for the table that put both IRQs on vCPU K; fail if not applied.
+timed() {
+    _from=$(dmesg | wc -l)
+    echo "irqhint-bench: $1" > /dev/kmsg
+    host "$2" "$3" || { out "host: $HOST_REPLY"; return 1; }
+    wait_for 20 affinity_is "$RX" "$3" && wait_for 5 affinity_is "$TX" "$3" ||
+        return 1
+    _gen=$(ihstat generation)
+    _t0=$(klog_ts "irqhint-bench: $1\$" "$_from")
+    _t1=$(klog_ts "irqhint: gen $_gen " "$_from")
+    echo "$_t0 $_t1" | awk '{ printf "%.1f", ($2 - $1) * 1000 }'
+}
+
 # measure K: "ON TOTAL" virtio-net interrupts (on CPU K, all) in $PINGS pings.
 measure() {
     traffic 3        # an MSI moves with its next interrupt; let it
@@ -55,14 +70,7 @@ n=0
 for K in $ORDER; do
     n=$((n + 1))
     # Re-pin with the driver applying; time it from a kernel log mark.
-    from=$(dmesg | wc -l)
-    echo "irqhint-bench: re-pin $n" > /dev/kmsg
-    host pin "$K" || { out "host: $HOST_REPLY"; exit 1; }
-    if wait_for 20 affinity_is "$RX" "$K" && wait_for 5 affinity_is "$TX" "$K"; then
-        gen=$(ihstat generation)
-        t0=$(klog_ts "irqhint-bench: re-pin $n\$" "$from")
-        t1=$(klog_ts "irqhint: gen $gen " "$from")
-        lat=$(echo "$t0 $t1" | awk '{ printf "%.1f", ($2 - $1) * 1000 }')
+    if lat=$(timed "re-pin $n" pin "$K"); then
         lats="$lats $lat"
         lat="$lat ms"
     else
@@ -99,14 +107,8 @@ i=0
 while [ $i -lt "$REPINS" ]; do
     K=$(( (i + 1) % 4 ))
     i=$((i + 1))
-    from=$(dmesg | wc -l)
-    echo "irqhint-bench: repin-only $i" > /dev/kmsg
-    host pin "$K" || { out "host: $HOST_REPLY"; exit 1; }
-    if wait_for 20 affinity_is "$RX" "$K" && wait_for 5 affinity_is "$TX" "$K"; then
-        gen=$(ihstat generation)
-        t0=$(klog_ts "irqhint-bench: repin-only $i\$" "$from")
-        t1=$(klog_ts "irqhint: gen $gen " "$from")
-        rlats="$rlats $(echo "$t0 $t1" | awk '{ printf "%.1f", ($2 - $1) * 1000 }')"
+    if lat=$(timed "repin-only $i" pin "$K"); then
+        rlats="$rlats $lat"
     else
         out "re-pin $i to vCPU $K: not applied in 20 s"
     fi
@@ -115,14 +117,8 @@ done
 # Placement by the management layer (QMP), which irqhint applies at once.
 plats=
 for K in 1 3 0 2; do
-    from=$(dmesg | wc -l)
-    echo "irqhint-bench: place $K" > /dev/kmsg
-    host place "$K" || { out "host: $HOST_REPLY"; exit 1; }
-    if wait_for 20 affinity_is "$RX" "$K" && wait_for 5 affinity_is "$TX" "$K"; then
-        gen=$(ihstat generation)
-        t0=$(klog_ts "irqhint-bench: place $K\$" "$from")
-        t1=$(klog_ts "irqhint: gen $gen " "$from")
-        plats="$plats $(echo "$t0 $t1" | awk '{ printf "%.1f", ($2 - $1) * 1000 }')"
+    if lat=$(timed "place $K" place "$K"); then
+        plats="$plats $lat"
     fi
 done
 
