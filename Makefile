@@ -6,7 +6,7 @@
 BUILD := $(shell ./configure --print-builddir)
 QEMU_TARGETS := qemu-system-x86_64 tests/qtest/qos-test
 
-.PHONY: all build check demo demo-qtest bench clean-cache
+.PHONY: all build check demo demo-qtest bench patches docs clean-cache
 
 all: build
 
@@ -32,6 +32,17 @@ demo-qtest: build
 
 bench: build
 	@scripts/bench.sh "$(BUILD)"
+
+# QEMU's manual with our pages in it (Sphinx, warnings are errors).
+docs:
+	@./configure >/dev/null
+	@scripts/make-docs.sh "$(BUILD)"
+
+# The project as a git format-patch series against the pinned upstream
+# source (manifest: patches/series.txt); OUT=dir to choose where.
+patches:
+	@./configure >/dev/null
+	@scripts/make-patches.py --check-tree $(if $(OUT),--out "$(OUT)") >/dev/null
 
 clean-cache:
 	rm -rf "$(dir $(BUILD))"

@@ -4,7 +4,8 @@
 # Install what a fresh Debian 12 machine needs to build and test irqhint:
 # QEMU's build dependencies, meson/pycotap from bookworm-backports, a
 # deb-src entry for trixie (the pinned upstream source), firmware, and
-# the guest kernel + busybox used by the boot tests.
+# the guest kernel + busybox used by the boot tests, and Sphinx with its
+# theme for `make docs`.
 #
 # Idempotent: a stamp file records the package set that was installed.
 set -euo pipefail
@@ -15,10 +16,11 @@ SRC_LIST=/etc/apt/sources.list.d/irqhint.sources
 BUILD_PKGS="build-essential pkg-config ninja-build flex bison dpkg-dev
   libglib2.0-dev libpixman-1-dev zlib1g-dev libfdt-dev libslirp-dev
   python3 python3-venv python3-setuptools python3-wheel
-  seabios ipxe-qemu busybox-static cpio gzip xz-utils socat jq"
+  seabios ipxe-qemu busybox-static cpio gzip xz-utils socat jq
+  python3-sphinx python3-sphinx-rtd-theme"
 BPO_PKGS="meson python3-pycotap qemu-system-data"
 
-want=$(printf '%s\n' "v3" $BUILD_PKGS $BPO_PKGS | sha256sum | cut -c1-16)
+want=$(printf '%s\n' "v4" $BUILD_PKGS $BPO_PKGS | sha256sum | cut -c1-16)
 stamp=/var/lib/irqhint-deps.$want
 if [ -e "$stamp" ]; then
     exit 0

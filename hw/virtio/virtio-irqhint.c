@@ -11,7 +11,7 @@
  */
 
 #include "qemu/osdep.h"
-#if defined(__GLIBC__) && __has_include(<sys/rseq.h>) && defined(__x86_64__)
+#if defined(__GLIBC__) && __has_include("sys/rseq.h") && defined(__x86_64__)
 #include <sys/rseq.h>
 #endif
 #include "qapi/error.h"
@@ -480,7 +480,7 @@ static void irqhint_observe_slow(VirtIOIrqhint *s, PCIDevice *dev, bool msix,
  */
 static inline int irqhint_this_cpu(void)
 {
-#if defined(__GLIBC__) && __has_include(<sys/rseq.h>) && \
+#if defined(__GLIBC__) && __has_include("sys/rseq.h") && \
     defined(__x86_64__)
     if (likely(__rseq_size > 0)) {
         const struct rseq *rs = (const struct rseq *)

@@ -523,7 +523,8 @@ static void test_msix_loop(void *obj, void *data, QGuestAllocator *alloc)
                    off + PCI_MSIX_ENTRY_DATA, 1);
 
     watched_qemu = qtest_pid(qts);
-    signal(SIGALRM, kill_watched_qemu);
+    sigaction(SIGALRM, &(struct sigaction){ .sa_handler = kill_watched_qemu },
+              NULL);
     alarm(20);
     /* Publishing sends the config interrupt... */
     qtest_qmp_assert_success(qts, "{ 'execute': 'x-irqhint-inject',"
