@@ -12,7 +12,8 @@
 #       flags of the build of TREE) every C file the patch adds or changes
 #       that this configuration builds; check that the meson.build and
 #       QAPI schema lines each patch adds name files that exist at that
-#       prefix.  The full series is built by `make` itself: make-patches
+#       prefix, and that the QAPI schema generates where a patch changes
+#       it.  The full series is built by `make` itself: make-patches
 #       --check-tree proves it is the tree configure built.
 #   scripts/check-series.py checkpatch WORK SERIES_DIR
 #       run QEMU's scripts/checkpatch.pl on every patch: no error, and
@@ -117,6 +118,7 @@ def cmd_compile(work, build, tree):
                  cwd=work).stdout.split()
     fails = 0
     compiled = 0
+    schemas = 0
     skipped = []
     for n, c in enumerate(commits, 1):
         sh(['git', 'checkout', '-q', c], cwd=work)
@@ -124,6 +126,20 @@ def cmd_compile(work, build, tree):
                      cwd=work).stdout.strip()
         changed = sh(['git', 'show', '--format=', '--name-only',
                       '--diff-filter=AM', c], cwd=work).stdout.split()
+        if any(p.startswith('qapi/') and p.endswith('.json')
+               for p in changed):
+            r = subprocess.run(['python3', 'scripts/qapi-gen.py', '-o',
+                                os.path.join(work, '.qapi-check'), '-b',
+                                'qapi/qapi-schema.json'], cwd=work,
+                               stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT,
+                               universal_newlines=True)
+            sh(['rm', '-rf', os.path.join(work, '.qapi-check')])
+            schemas += 1
+            if r.returncode:
+                print('patch %d (%s): the QAPI schema does not generate:\n%s'
+                      % (n, subject, r.stdout[-3000:]))
+                fails += 1
         for path in changed:
             base = os.path.basename(path)
             if base == 'meson.build':
@@ -159,8 +175,8 @@ def cmd_compile(work, build, tree):
                       (n, subject, path, r.stdout[-3000:]))
                 fails += 1
     sh(['git', 'checkout', '-q', 'am'], cwd=work)
-    print('%d prefixes: %d compiles of the C files they add or change' %
-          (len(commits), compiled))
+    print('%d prefixes: %d compiles of the C files they add or change, '
+          '%d QAPI schema generations' % (len(commits), compiled, schemas))
     if skipped:
         print('not built in this configuration, not compiled: ' +
               ', '.join(sorted(set(skipped))))

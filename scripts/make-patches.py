@@ -230,22 +230,25 @@ def base_repo(pristine):
 
 
 def identity():
-    """Author and Signed-off-by: SIGNOFF="Name <mail>", else git config."""
+    """Author and Signed-off-by: SIGNOFF="Name <mail>", else git config
+    user.name/user.email, else the author of this repository's HEAD."""
     who = os.environ.get('SIGNOFF')
     if who:
         m = re.match(r'^(.*?)\s*<([^>]+)>$', who)
         if not m:
             die('SIGNOFF must be "Name <mail>"')
         return m.group(1), m.group(2)
-    name = subprocess.run(['git', 'config', 'user.name'], cwd=ROOT,
-                          stdout=subprocess.PIPE,
-                          universal_newlines=True).stdout.strip()
-    mail = subprocess.run(['git', 'config', 'user.email'], cwd=ROOT,
-                          stdout=subprocess.PIPE,
-                          universal_newlines=True).stdout.strip()
+
+    def git(*args):
+        return subprocess.run(['git'] + list(args), cwd=ROOT,
+                              stdout=subprocess.PIPE,
+                              universal_newlines=True).stdout.strip()
+    name, mail = git('config', 'user.name'), git('config', 'user.email')
     if not name or not mail:
-        die('no identity for Signed-off-by: set SIGNOFF="Name <mail>" or '
-            'git config user.name/user.email')
+        name, mail = git('log', '-1', '--format=%an'), \
+            git('log', '-1', '--format=%ae')
+    if not name or not mail:
+        die('no identity for Signed-off-by: set SIGNOFF="Name <mail>"')
     return name, mail
 
 

@@ -12,8 +12,10 @@
 # - git am: every patch applies, in order, to a git clone of the pristine
 #   tree, and the result is the exported series;
 # - prefixes: at each prefix, every C file the patch adds or changes
-#   compiles (-fsyntax-only, flags from the build) and the meson/QAPI
-#   lines it adds name files that exist;
+#   compiles (-fsyntax-only, flags from the build), the meson/QAPI lines
+#   it adds name files that exist, and the QAPI schema generates where the
+#   patch changes it (prefixes are not linked; the full series is: it is
+#   the tree `make` built);
 # - checkpatch: QEMU's scripts/checkpatch.pl, 0 errors, every warning
 #   explained in its commit body.
 # Logs: $LOGDIR/series/.
@@ -45,7 +47,7 @@ series_suite() {
 
     if python3 "$ROOT/scripts/check-series.py" compile "$dir/work" \
             "$BUILD" "$top/src" >"$dir/compile.log" 2>&1; then
-        result "series: every prefix compiles the C files it touches; meson/QAPI lines name existing files" pass
+        result "series: every prefix compiles the C files it touches, its meson/QAPI lines name existing files, its QAPI schema generates" pass
     else
         result "series: every prefix compiles the C files it touches" \
             fail "" "$dir/compile.log"
