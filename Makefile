@@ -6,7 +6,8 @@
 BUILD := $(shell ./configure --print-builddir)
 QEMU_TARGETS := qemu-system-x86_64 tests/qtest/qos-test
 
-.PHONY: all build check demo demo-qtest bench patches docs clean-cache
+.PHONY: all build check check-series-full demo demo-qtest bench patches docs \
+	clean-cache
 
 all: build
 
@@ -43,6 +44,18 @@ docs:
 patches:
 	@./configure >/dev/null
 	@scripts/make-patches.py --check-tree $(if $(OUT),--out "$(OUT)") >/dev/null
+
+# Every prefix of the series configured and built for real, incrementally
+# in one build directory beside ours (a full build and then some: too slow
+# for make check, which compiles what each prefix touches).
+SERIES_DIR := $(dir $(BUILD))series-full
+check-series-full:
+	@./configure >/dev/null
+	@out=$$(scripts/make-patches.py --check-tree --out "$(SERIES_DIR)/out") && \
+	scripts/check-series.py am "$$(echo "$$out" | sed -n 's/^repo //p')" \
+	    "$(SERIES_DIR)/out" "$(SERIES_DIR)/work" \
+	    "$$(echo "$$out" | sed -n 's/^head //p')" && \
+	scripts/check-series.py build "$(SERIES_DIR)/work" "$(SERIES_DIR)/build"
 
 clean-cache:
 	rm -rf "$(dir $(BUILD))"

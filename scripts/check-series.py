@@ -15,6 +15,10 @@
 #       prefix, and that the QAPI schema generates where a patch changes
 #       it.  The full series is built by `make` itself: make-patches
 #       --check-tree proves it is the tree configure built.
+#   scripts/check-series.py build WORK BUILD_DIR
+#       the full check, too slow for make check (make check-series-full):
+#       configure QEMU in BUILD_DIR (configure's flags) and build
+#       qemu-system-x86_64 and qos-test at every prefix, incrementally.
 #   scripts/check-series.py checkpatch WORK SERIES_DIR
 #       run QEMU's scripts/checkpatch.pl on every patch: no error, and
 #       every warning explained in the commit body by a line
@@ -183,6 +187,39 @@ def cmd_compile(work, build, tree):
     return 1 if fails else 0
 
 
+def configure_flags():
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    with open(os.path.join(root, 'configure')) as f:
+        m = re.search(r'^QEMU_CONFIGURE_FLAGS="([^"]*)"', f.read(), re.M)
+    return m.group(1).split()
+
+
+def cmd_build(work, build):
+    commits = sh(['git', 'rev-list', '--reverse', 'upstream..am'],
+                 cwd=work).stdout.split()
+    for n, c in enumerate(commits, 1):
+        sh(['git', 'checkout', '-q', c], cwd=work)
+        subject = sh(['git', 'log', '-1', '--format=%s', c],
+                     cwd=work).stdout.strip()
+        if n == 1:
+            sh(['rm', '-rf', build])
+            os.makedirs(build)
+            sh([os.path.join(work, 'configure')] + configure_flags(),
+               cwd=build)
+        r = subprocess.run(['ninja', 'qemu-system-x86_64',
+                            'tests/qtest/qos-test'], cwd=build,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           universal_newlines=True)
+        if r.returncode:
+            print('patch %d (%s) does not build:\n%s' %
+                  (n, subject, r.stdout[-5000:]))
+            sh(['git', 'checkout', '-q', 'am'], cwd=work)
+            return 1
+        print('patch %d (%s): builds' % (n, subject), flush=True)
+    sh(['git', 'checkout', '-q', 'am'], cwd=work)
+    return 0
+
+
 def cmd_checkpatch(work, series):
     fails = 0
     warnings = 0
@@ -231,6 +268,8 @@ def main():
         return cmd_am(*sys.argv[2:])
     if cmd == 'compile' and len(sys.argv) == 5:
         return cmd_compile(*sys.argv[2:])
+    if cmd == 'build' and len(sys.argv) == 4:
+        return cmd_build(*sys.argv[2:])
     if cmd == 'checkpatch' and len(sys.argv) == 4:
         return cmd_checkpatch(*sys.argv[2:])
     sys.stderr.write('usage: see the head of %s\n' % sys.argv[0])
