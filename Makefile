@@ -11,7 +11,7 @@ QEMU_TARGETS := qemu-system-x86_64 tests/qtest/qos-test
 export PYTHONPATH := $(CURDIR)/python:$(dir $(BUILD))src/python$(if $(PYTHONPATH),:$(PYTHONPATH))
 
 .PHONY: all deps build check demo demo-qtest bench fuzz fuzz-deps fuzz-selftest \
-	guest-image install uninstall clean-cache
+	guest-image install uninstall patches docs check-series-full clean-cache
 
 all: build
 
@@ -76,6 +76,29 @@ install: build
 
 uninstall:
 	@scripts/install.sh uninstall "$(PREFIX)"
+
+# QEMU's manual with our pages in it (Sphinx, warnings are errors).
+docs: deps
+	@./configure >/dev/null
+	@scripts/make-docs.sh "$(BUILD)"
+
+# The project as a git format-patch series against the pinned upstream
+# source (manifest: patches/series.txt); OUT=dir to choose where.
+patches:
+	@./configure >/dev/null
+	@scripts/make-patches.py --check-tree $(if $(OUT),--out "$(OUT)") >/dev/null
+
+# Every prefix of the series configured and built for real, incrementally
+# in one build directory beside ours (a full build and then some: too slow
+# for make check, which compiles what each prefix touches).
+SERIES_DIR := $(dir $(BUILD))series-full
+check-series-full:
+	@./configure >/dev/null
+	@out=$$(scripts/make-patches.py --check-tree --out "$(SERIES_DIR)/out") && \
+	scripts/check-series.py am "$$(echo "$$out" | sed -n 's/^repo //p')" \
+	    "$(SERIES_DIR)/out" "$(SERIES_DIR)/work" \
+	    "$$(echo "$$out" | sed -n 's/^head //p')" && \
+	scripts/check-series.py build "$(SERIES_DIR)/work" "$(SERIES_DIR)/build"
 
 clean-cache:
 	rm -rf "$(dir $(BUILD))"

@@ -15,6 +15,7 @@
 # --fuzz adds what `make fuzz` needs: Debian 12's clang (14) with its
 # compiler-rt (libFuzzer, ASan, UBSan runtimes) and llvm (llvm-symbolizer
 # for symbolized sanitizer reports).
+# Sphinx with its theme for `make docs`.
 #
 # Idempotent: a stamp file records the package set that was installed.
 set -euo pipefail
@@ -28,7 +29,8 @@ BUILD_PKGS="build-essential pkg-config ninja-build flex bison dpkg-dev
   seabios ipxe-qemu busybox-static cpio gzip xz-utils socat jq
   dkms pahole
   libvirt-daemon-system libvirt-daemon-system-sysv libvirt-daemon-driver-qemu
-  libvirt-clients"
+  libvirt-clients
+  python3-sphinx python3-sphinx-rtd-theme"
 BPO_PKGS="meson python3-pycotap qemu-system-data"
 FUZZ_PKGS="clang llvm libclang-rt-dev"
 
@@ -40,7 +42,7 @@ for arg in "$@"; do
     esac
 done
 
-want=$(printf '%s\n' "v3" $BUILD_PKGS $BPO_PKGS | sha256sum | cut -c1-16)
+want=$(printf '%s\n' "v4" $BUILD_PKGS $BPO_PKGS | sha256sum | cut -c1-16)
 stamp=/var/lib/irqhint-deps.$want
 if [ -e "$stamp" ]; then
     exit 0

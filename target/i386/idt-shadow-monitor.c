@@ -6,10 +6,10 @@
 
 #include "qemu/osdep.h"
 #include "cpu.h"
-#include "monitor/hmp.h"
+#include "monitor/hmp-target.h"
 #include "monitor/monitor.h"
 #include "qapi/error.h"
-#include "qapi/qapi-commands-idt-shadow.h"
+#include "qapi/qapi-commands-idt-shadow-target.h"
 
 IdtShadowCpuList *qmp_query_idt_shadow(Error **errp)
 {
@@ -25,7 +25,7 @@ IdtShadowCpuList *qmp_query_idt_shadow(Error **errp)
         c->enabled = cpu->idt_shadow;
         c->active = cpu->env.idts_active;
         c->held = cpu->env.idts_held;
-        for (int v = 255; v >= 0; v--) {
+        for (int v = IDTS_TABLE_ENTRIES - 1; v >= 0; v--) {
             if (cpu->env.idts_pending[v / 32] & (1u << (v % 32))) {
                 QAPI_LIST_APPEND(pend, v);
             }

@@ -9,7 +9,7 @@
 
 #include "lib.h"
 #include "svm.h"
-#include "../../../include/hw/i386/idt-shadow.h"
+#include "standard-headers/asm-x86/idt_shadow.h"
 
 /* What an L2 guest's main function does (guest.c). */
 enum guest_mode {

@@ -6,7 +6,8 @@
  * guest runs goes straight through the guest's own IDT (DIRECT, possibly
  * at another vector) or exits to L1 with the vector already acknowledged.
  * The control lives in the VMCB bytes AMD reserves for host use; the ABI
- * is include/hw/i386/idt-shadow.h, the spec docs/specs/idt-shadow.rst.
+ * is include/standard-headers/asm-x86/idt_shadow.h, the spec
+ * docs/specs/idt-shadow.rst.  Migration: ../../idt-shadow-migration.c.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -20,7 +21,7 @@
 #include "exec/address-spaces.h"
 #include "exec/memory.h"
 #include "hw/i386/apic.h"
-#include "hw/i386/idt-shadow.h"
+#include "standard-headers/asm-x86/idt_shadow.h"
 #include "tcg/helper-tcg.h"
 #include "idt-shadow.h"
 #include "../../trace.h"
@@ -110,9 +111,16 @@ void idt_shadow_vmrun(CPUX86State *env, uintptr_t retaddr)
     trace_idt_shadow_vmrun(cs->cpu_index, table);
 }
 
+/* RFLAGS.IF set and no interrupt shadow: the guest takes an interrupt. */
 static bool idt_shadow_guest_can_take(CPUX86State *env)
 {
     return (env->eflags & IF_MASK) && !(env->hflags & HF_INHIBIT_IRQ_MASK);
+}
+
+bool idt_shadow_deliverable(CPUX86State *env)
+{
+    return env->idts_active && (env->hflags & HF_GUEST_MASK) &&
+           idt_shadow_guest_can_take(env);
 }
 
 static int idt_shadow_highest_held(CPUX86State *env)

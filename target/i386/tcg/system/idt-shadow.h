@@ -26,4 +26,18 @@ void idt_shadow_deliver_held(CPUX86State *env);
 /* At #VMEXIT: held vectors go back to the LAPIC; the table is inactive. */
 void idt_shadow_vmexit(CPUX86State *env);
 
+/*
+ * For x86_cpu_pending_interrupt(): whether the guest can take a held
+ * DIRECT vector now (CPU_INTERRUPT_IDTS).  Held vectors are not the
+ * LAPIC's any more, so they block none of the host's interrupts.
+ */
+#ifdef CONFIG_TCG
+bool idt_shadow_deliverable(CPUX86State *env);
+#else
+static inline bool idt_shadow_deliverable(CPUX86State *env)
+{
+    return false;
+}
+#endif
+
 #endif

@@ -14,8 +14,8 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 
-#ifndef HW_I386_IDT_SHADOW_H
-#define HW_I386_IDT_SHADOW_H
+#ifndef STANDARD_HEADERS_ASM_X86_IDT_SHADOW_H
+#define STANDARD_HEADERS_ASM_X86_IDT_SHADOW_H
 
 /*
  * Discovery: QEMU's TCG hypervisor leaves.  CPUID 0x40000000 returns
