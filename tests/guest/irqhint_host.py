@@ -234,11 +234,16 @@ class Session:
         if self.other_cpu is None:
             raise RuntimeError("pinning apart needs two host CPUs, this "
                                "process may use one")
+        # The threads' IDs once: a QMP round trip per pin would be counted
+        # in the guest's re-pin latency (bench/locality.sh).
+        if not getattr(self, "vcpu_tids", None):
+            self.vcpu_tids = {v["cpu-index"]: v["thread-id"]
+                              for v in self.qmp.cmd("query-cpus-fast")}
         done = []
-        for v in self.qmp.cmd("query-cpus-fast"):
-            host = self.raise_cpu if v["cpu-index"] == k else self.other_cpu
-            os.sched_setaffinity(v["thread-id"], {host})
-            done.append(f"{v['cpu-index']}:{host}")
+        for index, tid in sorted(self.vcpu_tids.items()):
+            host = self.raise_cpu if index == k else self.other_cpu
+            os.sched_setaffinity(tid, {host})
+            done.append(f"{index}:{host}")
         return " ".join(done)
 
     def slot_cpu(self, slot):
