@@ -1,0 +1,160 @@
+/*
+ * The posting engine: see include/hw/intc/irq-post.h
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/atomic.h"
+#include "qemu/bswap.h"
+#include "qemu/host-utils.h"
+#include "exec/memory.h"
+#include "hw/intc/irq-post.h"
+#include "trace.h"
+
+void *irq_post_map(AddressSpace *as, hwaddr addr, hwaddr len,
+                   MemoryRegionCache *c)
+{
+    if (address_space_cache_init(c, as, addr, len, true) < len || !c->ptr) {
+        address_space_cache_destroy(c);
+        return NULL;
+    }
+    return c->ptr;
+}
+
+void irq_post_unmap(MemoryRegionCache *c, hwaddr written)
+{
+    if (written) {
+        address_space_cache_invalidate(c, 0, written);
+    }
+    address_space_cache_destroy(c);
+}
+
+bool irq_post_is_ram(AddressSpace *as, hwaddr addr, hwaddr len, bool write)
+{
+    MemoryRegionCache c;
+
+    if (addr + len < addr) {
+        return false;
+    }
+    if (write) {
+        if (!irq_post_map(as, addr, len, &c)) {
+            return false;
+        }
+        irq_post_unmap(&c, 0);
+        return true;
+    }
+    if (address_space_cache_init(&c, as, addr, len, false) < len || !c.ptr) {
+        address_space_cache_destroy(&c);
+        return false;
+    }
+    address_space_cache_destroy(&c);
+    return true;
+}
+
+bool irq_post_word_update(AddressSpace *as, hwaddr addr, uint32_t set,
+                          uint32_t clear, uint32_t *old)
+{
+    MemoryRegionCache c;
+    uint32_t *word = irq_post_map(as, addr, 4, &c);
+    uint32_t was = 0;
+
+    if (!word || (addr & 3)) {
+        if (word) {
+            irq_post_unmap(&c, 0);
+        }
+        return false;
+    }
+    if (set) {
+        was = le32_to_cpu(qatomic_fetch_or(word, cpu_to_le32(set)));
+    }
+    if (clear) {
+        was = le32_to_cpu(qatomic_fetch_and(word, cpu_to_le32(~clear)));
+    }
+    irq_post_unmap(&c, 4);
+    if (old) {
+        *old = was;
+    }
+    return true;
+}
+
+static hwaddr irq_post_word_addr(const IrqPostIRR *irr, unsigned vector)
+{
+    return irr->base + (vector / 32) * irr->stride;
+}
+
+bool irq_post_irr_set(const IrqPostIRR *irr, unsigned vector, bool *was_set)
+{
+    uint32_t bit = 1u << (vector % 32), old;
+
+    if (!irq_post_word_update(irr->as, irq_post_word_addr(irr, vector),
+                              bit, 0, &old)) {
+        return false;
+    }
+    if (was_set) {
+        *was_set = old & bit;
+    }
+    return true;
+}
+
+bool irq_post_irr_clear(const IrqPostIRR *irr, unsigned vector)
+{
+    return irq_post_word_update(irr->as, irq_post_word_addr(irr, vector),
+                                0, 1u << (vector % 32), NULL);
+}
+
+bool irq_post_irr_read(const IrqPostIRR *irr,
+                       uint32_t words[IRQ_POST_IRR_WORDS])
+{
+    MemoryRegionCache c;
+    hwaddr len = (IRQ_POST_IRR_WORDS - 1) * irr->stride + 4;
+    uint8_t *p;
+
+    if (address_space_cache_init(&c, irr->as, irr->base, len, false) < len ||
+        !c.ptr) {
+        address_space_cache_destroy(&c);
+        return false;
+    }
+    p = c.ptr;
+    for (int i = 0; i < IRQ_POST_IRR_WORDS; i++) {
+        words[i] = le32_to_cpu(qatomic_read((uint32_t *)(p + i * irr->stride)));
+    }
+    address_space_cache_destroy(&c);
+    return true;
+}
+
+int irq_post_highest(const uint32_t words[IRQ_POST_IRR_WORDS])
+{
+    for (int i = IRQ_POST_IRR_WORDS - 1; i >= 0; i--) {
+        if (words[i]) {
+            return i * 32 + 31 - clz32(words[i]);
+        }
+    }
+    return -1;
+}
+
+IrqPostResult irq_post(const IrqPostDest *d, unsigned vector)
+{
+    bool was_set;
+
+    if (!irq_post_irr_set(&d->irr, vector, &was_set)) {
+        trace_irq_post_not_ram(d->irr.base, vector);
+        return IRQ_POST_NOT_RAM;
+    }
+    if (was_set && d->coalesce) {
+        trace_irq_post_pending(d->irr.base, vector);
+        return IRQ_POST_PENDING;
+    }
+    if (d->running) {
+        trace_irq_post_ring(d->irr.base, vector);
+        if (d->ring) {
+            d->ring(d->opaque);
+        }
+        return IRQ_POST_RUNG;
+    }
+    trace_irq_post_notify(d->irr.base, vector);
+    if (d->notify) {
+        d->notify(d->opaque);
+    }
+    return IRQ_POST_NOTIFIED;
+}
