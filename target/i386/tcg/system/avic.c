@@ -274,7 +274,7 @@ static bool avic_trap_begin(CPUX86State *env, unsigned off, bool write)
     if (tb && tb->icount == 1) {
         return true;
     }
-    cs->cflags_next_tb = 1 | CF_NOIRQ | curr_cflags(cs);
+    cs->cflags_next_tb = 1 | CF_NOIRQ | cs->tcg_cflags;
     cpu_loop_exit_restore(cs, cs->mem_io_pc);
 }
 
@@ -607,9 +607,10 @@ void avic_cpu_realize(X86CPU *cpu)
 {
     CPUState *cs = CPU(cpu);
 
-    memory_region_init_io(&cpu->avic_vapic, OBJECT(cpu), &avic_vapic_ops,
+    cpu->avic_vapic = g_new(MemoryRegion, 1);
+    memory_region_init_io(cpu->avic_vapic, OBJECT(cpu), &avic_vapic_ops,
                           cpu, "avic-vapic", TARGET_PAGE_SIZE);
-    cpu_address_space_init(cs, X86ASIdx_AVIC, "cpu-avic", &cpu->avic_vapic);
+    cpu_address_space_init(cs, X86ASIdx_AVIC, "cpu-avic", cpu->avic_vapic);
 }
 
 /* The reason a VMCB's AVIC setup cannot be used, or NULL. */
