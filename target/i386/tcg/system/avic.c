@@ -156,6 +156,7 @@ static void avic_update(CPUX86State *env)
 
     irrv = avic_highest(env, AVIC_REG_IRR);
     env->avic_rvi = (irrv >= 16 && (irrv & 0xf0) > (ppr & 0xf0)) ? irrv : -1;
+    trace_avic_update(cs->cpu_index, ppr, irrv, env->avic_rvi);
     avic_request(cs, CPU_INTERRUPT_AVIC, env->avic_rvi >= 0);
 }
 
@@ -293,7 +294,8 @@ static void avic_trap_end(CPUX86State *env, uint64_t code, uint64_t info1,
     env->avic_trap_pending = true;
     env->old_exception = -1;
     cs->exception_index = EXCP_VMEXIT;
-    qatomic_set(&cs->exit_request, 1);
+    /* Leave the execution loop when this block ends, chained or not. */
+    cpu_exit(cs);
     avic_count_vmexit(env, code);
 }
 
@@ -610,6 +612,11 @@ void avic_cpu_realize(X86CPU *cpu)
     cpu->avic_vapic = g_new(MemoryRegion, 1);
     memory_region_init_io(cpu->avic_vapic, OBJECT(cpu), &avic_vapic_ops,
                           cpu, "avic-vapic", TARGET_PAGE_SIZE);
+    /*
+     * Exits leave the access by longjmp: the device re-entrancy guard
+     * (of the CPU, its owner) would stay engaged.
+     */
+    cpu->avic_vapic->disable_reentrancy_guard = true;
     cpu_address_space_init(cs, X86ASIdx_AVIC, "cpu-avic", cpu->avic_vapic);
 }
 
