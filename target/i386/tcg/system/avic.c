@@ -150,6 +150,8 @@ static void avic_update(CPUX86State *env)
         return;
     }
     tpr = avic_reg(env, AVIC_REG_TPR) & 0xff;
+    /* V_TPR mirrors the backing page's TPR (L1 reads it at #VMEXIT). */
+    env->int_ctl = (env->int_ctl & ~V_TPR_MASK) | ((tpr >> 4) & V_TPR_MASK);
     isrv = avic_highest(env, AVIC_REG_ISR);
     ppr = (isrv < 0 || (tpr & 0xf0) >= (isrv & 0xf0)) ? tpr : (isrv & 0xf0);
     avic_set_reg(env, AVIC_REG_PPR, ppr);
