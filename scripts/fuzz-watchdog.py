@@ -38,6 +38,8 @@ import sys
 import threading
 import time
 
+from irqhint.cli import add_required
+
 SYS_TGKILL = 234  # x86_64
 STATUS_RE = re.compile(r'^#(\d+)\s+(\w+)\s+cov: (\d+) ft: (\d+) '
                        r'corp: (\d+)/(\S+).*?exec/s: (\d+)')
@@ -233,12 +235,8 @@ def make_reproducer(args, unit, env, hang):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('--name', required=True)
-    ap.add_argument('--fuzzer', required=True)
-    ap.add_argument('--qemu', required=True)
-    ap.add_argument('--src', required=True)
-    ap.add_argument('--out', required=True)
-    ap.add_argument('--seconds', type=int, required=True)
+    add_required(ap, 'name', 'fuzzer', 'qemu', 'src', 'out')
+    add_required(ap, 'seconds', type=int)
     ap.add_argument('--hang-seconds', type=int, default=20)
     ap.add_argument('--print-every', type=int, default=30)
     ap.add_argument('--max-findings', type=int, default=10)

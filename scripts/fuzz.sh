@@ -66,6 +66,7 @@ watchdog() {
     fuzz_config "$name"
     # shellcheck disable=SC2086
     QEMU_FUZZ_ARGS=$args QEMU_FUZZ_OBJECTS=$objects \
+        PYTHONPATH="$ROOT/python${PYTHONPATH:+:$PYTHONPATH}" \
         "$ROOT/scripts/fuzz-watchdog.py" --name "$name" \
         --fuzzer "$BUILD/qemu-fuzz-x86_64" --qemu "$BUILD/qemu-system-x86_64" \
         --src "$SRC" "$@" -- ${FUZZ_ARGS:-}

@@ -6,6 +6,7 @@ qemu.machine), which come from the fetched QEMU source: run with
 PYTHONPATH=<this directory's parent>:<QEMU source>/python, as the
 Makefile does.
 
+    irqhint.cli       command-line helpers (argparse)
     irqhint.monitor   QMP to a QEMU that listens on a unix socket
     irqhint.qtest     QEMU under -accel qtest: play the guest and the
                       management layer (demo, benchmarks)

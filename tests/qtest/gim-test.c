@@ -75,13 +75,7 @@ static void env_init(GimEnv *e, QGim *gim, QGuestAllocator *alloc,
     qgim_msix_enable(gim, guest_alloc(alloc, 4 * (NR_IFACES + 1)));
 
     g_assert_cmphex(qgim_readl(gim, GIM_REG_CTRL), ==, 0);
-    qgim_writel(gim, GIM_REG_TABLE_LO, e->table);
-    qgim_writel(gim, GIM_REG_TABLE_HI, e->table >> 32);
-    qgim_writel(gim, GIM_REG_TABLE_GUESTS, guests);
-    qgim_writel(gim, GIM_REG_TABLE_DESTS, dests);
-    qgim_writel(gim, GIM_REG_LOG_LO, e->log);
-    qgim_writel(gim, GIM_REG_LOG_HI, e->log >> 32);
-    qgim_writel(gim, GIM_REG_LOG_SIZE, log_size);
+    qgim_set_geometry(gim, e->table, guests, dests, e->log, log_size);
     qgim_writel(gim, GIM_REG_CTRL, GIM_CTRL_ENABLE);
     g_assert_cmphex(qgim_readl(gim, GIM_REG_STATUS), ==, 0);
     g_assert_cmphex(qgim_readl(gim, GIM_REG_CTRL), ==, GIM_CTRL_ENABLE);
@@ -183,6 +177,19 @@ static uint32_t running(uint16_t guest, uint8_t dest)
     return GIM_RUNNING_VALID | GIM_TARGET(guest, dest);
 }
 
+/* The table and log registers read back what qgim_set_geometry() set. */
+static void expect_geometry(QGim *gim, uint64_t table, uint32_t guests,
+                            uint32_t dests, uint64_t log, uint32_t log_size)
+{
+    g_assert_cmphex(qgim_readl(gim, GIM_REG_TABLE_LO), ==, (uint32_t)table);
+    g_assert_cmphex(qgim_readl(gim, GIM_REG_TABLE_HI), ==, table >> 32);
+    g_assert_cmpuint(qgim_readl(gim, GIM_REG_TABLE_GUESTS), ==, guests);
+    g_assert_cmpuint(qgim_readl(gim, GIM_REG_TABLE_DESTS), ==, dests);
+    g_assert_cmphex(qgim_readl(gim, GIM_REG_LOG_LO), ==, (uint32_t)log);
+    g_assert_cmphex(qgim_readl(gim, GIM_REG_LOG_HI), ==, log >> 32);
+    g_assert_cmpuint(qgim_readl(gim, GIM_REG_LOG_SIZE), ==, log_size);
+}
+
 /* Interface @i holds exactly the @n vectors in @vec, in that order. */
 static void expect_lrs(QGim *gim, int i, int n, const uint8_t *vec)
 {
@@ -196,6 +203,22 @@ static void expect_lrs(QGim *gim, int i, int n, const uint8_t *vec)
             g_assert_cmphex(lr & GIM_LR_VALID, ==, 0);
         }
     }
+}
+
+/*
+ * The hypervisor takes the @n vectors @vec pending for (@guest, @dest)
+ * (clears their bits) and acknowledges interface @i: its list registers
+ * empty and DOORBELL clears.
+ */
+static void take_and_ack(GimEnv *e, int i, uint32_t guest, uint32_t dest,
+                         int n, const uint8_t *vec)
+{
+    for (int k = 0; k < n; k++) {
+        irr_clear(e, guest, dest, vec[k]);
+    }
+    qgim_iface_writel(e->gim, i, GIM_IFACE_ACK, 1);
+    expect_lrs(e->gim, i, 0, NULL);
+    g_assert_cmphex(qgim_iface_readl(e->gim, i, GIM_IFACE_STATUS), ==, 0);
 }
 
 static QDict *query_gim(QTestState *qts)
@@ -246,20 +269,8 @@ static void test_registers(void *obj, void *data, QGuestAllocator *alloc)
     }
 
     /* Read/write registers hold what is written, reserved bits read 0. */
-    qgim_writel(gim, GIM_REG_TABLE_LO, 0x12345660);
-    qgim_writel(gim, GIM_REG_TABLE_HI, 0x9);
-    qgim_writel(gim, GIM_REG_TABLE_GUESTS, 17);
-    qgim_writel(gim, GIM_REG_TABLE_DESTS, 3);
-    qgim_writel(gim, GIM_REG_LOG_LO, 0xabcdef8);
-    qgim_writel(gim, GIM_REG_LOG_HI, 0x1);
-    qgim_writel(gim, GIM_REG_LOG_SIZE, 100);
-    g_assert_cmphex(qgim_readl(gim, GIM_REG_TABLE_LO), ==, 0x12345660);
-    g_assert_cmphex(qgim_readl(gim, GIM_REG_TABLE_HI), ==, 0x9);
-    g_assert_cmpuint(qgim_readl(gim, GIM_REG_TABLE_GUESTS), ==, 17);
-    g_assert_cmpuint(qgim_readl(gim, GIM_REG_TABLE_DESTS), ==, 3);
-    g_assert_cmphex(qgim_readl(gim, GIM_REG_LOG_LO), ==, 0xabcdef8);
-    g_assert_cmphex(qgim_readl(gim, GIM_REG_LOG_HI), ==, 0x1);
-    g_assert_cmpuint(qgim_readl(gim, GIM_REG_LOG_SIZE), ==, 100);
+    qgim_set_geometry(gim, 0x912345660, 17, 3, 0x10abcdef8, 100);
+    expect_geometry(gim, 0x912345660, 17, 3, 0x10abcdef8, 100);
 
     qgim_writel(gim, GIM_REG_ROUTE(255) + GIM_ROUTE_CTRL, GIM_FN_REMAP);
     qgim_writel(gim, GIM_REG_ROUTE(255) + GIM_ROUTE_TARGET, 0xffffffff);
@@ -293,18 +304,8 @@ static void test_registers(void *obj, void *data, QGuestAllocator *alloc)
 
     /* Geometry is locked while enabled. */
     env_init(&e, gim, alloc, 2, 2, 4);
-    qgim_writel(gim, GIM_REG_TABLE_LO, 0x1000);
-    qgim_writel(gim, GIM_REG_TABLE_HI, 0x1);
-    qgim_writel(gim, GIM_REG_TABLE_GUESTS, 1000);
-    qgim_writel(gim, GIM_REG_TABLE_DESTS, 100);
-    qgim_writel(gim, GIM_REG_LOG_LO, 0x2000);
-    qgim_writel(gim, GIM_REG_LOG_SIZE, 1000);
-    g_assert_cmphex(qgim_readl(gim, GIM_REG_TABLE_LO), ==, (uint32_t)e.table);
-    g_assert_cmphex(qgim_readl(gim, GIM_REG_TABLE_HI), ==, e.table >> 32);
-    g_assert_cmpuint(qgim_readl(gim, GIM_REG_TABLE_GUESTS), ==, 2);
-    g_assert_cmpuint(qgim_readl(gim, GIM_REG_TABLE_DESTS), ==, 2);
-    g_assert_cmphex(qgim_readl(gim, GIM_REG_LOG_LO), ==, (uint32_t)e.log);
-    g_assert_cmpuint(qgim_readl(gim, GIM_REG_LOG_SIZE), ==, 4);
+    qgim_set_geometry(gim, 0x100001000, 1000, 100, 0x2000, 1000);
+    expect_geometry(gim, e.table, 2, 2, e.log, 4);
 
     /* Disabling keeps the configuration; enabling again works. */
     qgim_writel(gim, GIM_REG_CTRL, 0);
@@ -750,11 +751,7 @@ static void test_running(void *obj, void *data, QGuestAllocator *alloc)
      * Software takes both (clears their bits) and acks: the list
      * registers empty and DOORBELL clears.
      */
-    irr_clear(&e, 2, 1, 0x30);
-    irr_clear(&e, 2, 1, 0x31);
-    qgim_iface_writel(gim, 1, GIM_IFACE_ACK, 1);
-    expect_lrs(gim, 1, 0, NULL);
-    g_assert_cmphex(qgim_iface_readl(gim, 1, GIM_IFACE_STATUS), ==, 0);
+    take_and_ack(&e, 1, 2, 1, 2, v30_31);
     g_assert_cmphex(qgim_iface_readl(gim, 1, GIM_IFACE_RUNNING), ==,
                     running(2, 1));
 
@@ -949,11 +946,7 @@ static void test_ack_race(void *obj, void *data, QGuestAllocator *alloc)
     g_assert_true(qgim_msix_fired(gim, 1));
 
     /* Taken whole and acknowledged: empty, quiet. */
-    irr_clear(&e, 2, 1, 0x30);
-    irr_clear(&e, 2, 1, 0x31);
-    qgim_iface_writel(gim, 1, GIM_IFACE_ACK, 1);
-    expect_lrs(gim, 1, 0, NULL);
-    g_assert_cmphex(qgim_iface_readl(gim, 1, GIM_IFACE_STATUS), ==, 0);
+    take_and_ack(&e, 1, 2, 1, 2, both);
     expect_no_msix(gim);
 
     /* COALESCE is not stuck: the next input is delivered and rings. */
@@ -971,13 +964,12 @@ static void test_ack_race(void *obj, void *data, QGuestAllocator *alloc)
 static void test_stress(void *obj, void *data, QGuestAllocator *alloc)
 {
     QGim *gim = obj;
-    QTestState *qts = qgim_qts(gim);
     GimEnv e;
     QDict *ret;
 
     env_init(&e, gim, alloc, 3, 4, 64);
     for (int seed = 1; seed <= 3; seed++) {
-        ret = qtest_qmp_assert_success_ref(qts,
+        ret = qtest_qmp_assert_success_ref(e.qts,
             "{ 'execute': 'x-gim-stress', 'arguments': "
             "{ 'count': 100000, 'seed': %d } }", seed);
         g_assert_cmpint(qdict_get_int(ret, "inputs"), ==, 100000);
@@ -1317,7 +1309,6 @@ static void test_bad_addresses(void *obj, void *data, QGuestAllocator *alloc)
 static void test_bad_indices(void *obj, void *data, QGuestAllocator *alloc)
 {
     QGim *gim = obj;
-    QTestState *qts = qgim_qts(gim);
     GimEnv e;
     uint32_t in;
 
@@ -1375,19 +1366,19 @@ static void test_bad_indices(void *obj, void *data, QGuestAllocator *alloc)
 
     /* Bad access sizes and alignment on BAR0 are refused. */
     qgim_writel(gim, GIM_REG_CTRL, 0);
-    qtest_writeb(qts, gim->regs.addr + GIM_REG_CTRL, 1);
-    qtest_writew(qts, gim->regs.addr + GIM_REG_CTRL, 1);
-    qtest_writel(qts, gim->regs.addr + GIM_REG_CTRL + 1, 1);
+    qtest_writeb(e.qts, gim->regs.addr + GIM_REG_CTRL, 1);
+    qtest_writew(e.qts, gim->regs.addr + GIM_REG_CTRL, 1);
+    qtest_writel(e.qts, gim->regs.addr + GIM_REG_CTRL + 1, 1);
     g_assert_cmphex(qgim_readl(gim, GIM_REG_CTRL), ==, 0);
-    qtest_readb(qts, gim->regs.addr + GIM_REG_ID);
-    qtest_readw(qts, gim->regs.addr + GIM_REG_ID + 2);
-    qtest_readq(qts, gim->regs.addr + GIM_REG_ID);
-    qtest_readl(qts, gim->regs.addr + GIM_REG_ID + 3);
+    qtest_readb(e.qts, gim->regs.addr + GIM_REG_ID);
+    qtest_readw(e.qts, gim->regs.addr + GIM_REG_ID + 2);
+    qtest_readq(e.qts, gim->regs.addr + GIM_REG_ID);
+    qtest_readl(e.qts, gim->regs.addr + GIM_REG_ID + 3);
     qgim_writel(gim, GIM_REG_CTRL, GIM_CTRL_ENABLE);
 
     /* Reading the doorbell posts nothing. */
     in = qgim_readl(gim, GIM_REG_CNT_IN);
-    g_assert_cmphex(qtest_readl(qts, gim->doorbell_addr), ==, 0);
+    g_assert_cmphex(qtest_readl(e.qts, gim->doorbell_addr), ==, 0);
     g_assert_cmpuint(qgim_readl(gim, GIM_REG_CNT_IN), ==, in);
     check_alive(gim);
 }
@@ -1427,7 +1418,6 @@ static bool logged(const char *path, goffset *seen)
 static void test_guest_errors(void *obj, void *data, QGuestAllocator *alloc)
 {
     QGim *gim = obj;
-    QTestState *qts = qgim_qts(gim);
     g_autofree char *path = data;
     goffset seen = 0;
     GimEnv e;
@@ -1475,9 +1465,9 @@ static void test_guest_errors(void *obj, void *data, QGuestAllocator *alloc)
     g_assert_true(logged(path, &seen));
     qgim_writel(gim, GIM_REG_LOG_HEAD, 4);           /* beyond the ring */
     g_assert_true(logged(path, &seen));
-    qtest_writeb(qts, gim->regs.addr + GIM_REG_CTRL, 0);   /* bad size */
+    qtest_writeb(e.qts, gim->regs.addr + GIM_REG_CTRL, 0); /* bad size */
     g_assert_true(logged(path, &seen));
-    qtest_readl(qts, gim->doorbell_addr);           /* write-only */
+    qtest_readl(e.qts, gim->doorbell_addr);         /* write-only */
     g_assert_true(logged(path, &seen));
 
     rebase(gim, GIM_REG_TABLE_LO, 0x4000000000ull); /* table not in RAM */
@@ -1498,7 +1488,6 @@ static void test_guest_errors(void *obj, void *data, QGuestAllocator *alloc)
 static void test_doorbell(void *obj, void *data, QGuestAllocator *alloc)
 {
     QGim *gim = obj;
-    QTestState *qts = qgim_qts(gim);
     uint64_t db = gim->doorbell_addr;
     GimEnv e;
 
@@ -1507,23 +1496,23 @@ static void test_doorbell(void *obj, void *data, QGuestAllocator *alloc)
         qgim_route(gim, irq, GIM_FN_REMAP, 0, 0, irq * 0x10, 0);
     }
 
-    qtest_writeb(qts, db, 1);                           /* one message */
+    qtest_writeb(e.qts, db, 1);                         /* one message */
     g_assert_cmpuint(qgim_readl(gim, GIM_REG_CNT_IN), ==, 1);
-    qtest_writew(qts, db + 0x10, 2);
+    qtest_writew(e.qts, db + 0x10, 2);
     g_assert_cmpuint(qgim_readl(gim, GIM_REG_CNT_IN), ==, 2);
-    qtest_writel(qts, db + GIM_DOORBELL_SIZE - 4,
+    qtest_writel(e.qts, db + GIM_DOORBELL_SIZE - 4,
                  3 | (1 << GIM_MSG_VECTOR_SHIFT));
     g_assert_cmpuint(qgim_readl(gim, GIM_REG_CNT_IN), ==, 3);
-    qtest_writeq(qts, db + 0x100,                       /* two messages */
+    qtest_writeq(e.qts, db + 0x100,                     /* two messages */
                  4 | (uint64_t)(5 | (2 << GIM_MSG_VECTOR_SHIFT)) << 32);
     g_assert_cmpuint(qgim_readl(gim, GIM_REG_CNT_IN), ==, 5);
     qgim_doorbell(gim, 6);
     check_counters(gim, 6, 6, 0, 0, 0, 6);
 
     /* Misaligned writes are refused whole, never split into messages. */
-    qtest_writel(qts, db + 1, 0x01020304);
-    qtest_writew(qts, db + 3, 1);
-    qtest_writeq(qts, db + 4, 1);
+    qtest_writel(e.qts, db + 1, 0x01020304);
+    qtest_writew(e.qts, db + 3, 1);
+    qtest_writeq(e.qts, db + 4, 1);
     check_counters(gim, 6, 6, 0, 0, 0, 6);
 
     expect_record(&e, 0, 0, 0x10, 1);
@@ -1673,7 +1662,6 @@ static void test_query(void *obj, void *data, QGuestAllocator *alloc)
 static void test_reset(void *obj, void *data, QGuestAllocator *alloc)
 {
     QGim *gim = obj;
-    QTestState *qts = qgim_qts(gim);
     GimEnv e;
 
     env_init(&e, gim, alloc, 2, 2, 4);
@@ -1683,8 +1671,8 @@ static void test_reset(void *obj, void *data, QGuestAllocator *alloc)
     qgim_doorbell(gim, 254);
     g_assert_cmpuint(qgim_iface_readl(gim, 3, GIM_IFACE_LR_COUNT), ==, 1);
 
-    qtest_qmp_assert_success(qts, "{ 'execute': 'system_reset' }");
-    qtest_qmp_eventwait(qts, "RESET");
+    qtest_qmp_assert_success(e.qts, "{ 'execute': 'system_reset' }");
+    qtest_qmp_eventwait(e.qts, "RESET");
     qgim_remap(gim);
 
     for (uint32_t r = GIM_REG_CTRL; r <= GIM_REG_CNT_LOGGED; r += 4) {
@@ -1753,11 +1741,7 @@ static void test_properties(void)
 
     /* Interrupt 16 is beyond the entries: dropped; 15 is routed. */
     qtest_memset(qts, 0x100000, 0, 64);
-    qgim_writel(gim, GIM_REG_TABLE_LO, 0x100000);
-    qgim_writel(gim, GIM_REG_TABLE_GUESTS, 1);
-    qgim_writel(gim, GIM_REG_TABLE_DESTS, 1);
-    qgim_writel(gim, GIM_REG_LOG_LO, 0x101000);
-    qgim_writel(gim, GIM_REG_LOG_SIZE, 4);
+    qgim_set_geometry(gim, 0x100000, 1, 1, 0x101000, 4);
     qgim_writel(gim, GIM_REG_CTRL, GIM_CTRL_ENABLE);
     qgim_doorbell(gim, 16);
     qgim_doorbell(gim, 15);
@@ -1888,7 +1872,6 @@ static uint32_t *snapshot(QGim *gim)
 
 static void test_migration(void)
 {
-    g_autofree char *tmp = NULL;
     g_autofree char *uri = NULL;
     g_autofree char *sock = NULL;
     const char *args = "-machine pc -device gim,addr=04.0";
@@ -1908,9 +1891,8 @@ static void test_migration(void)
         g_test_skip("no gim device in this QEMU");
         return;
     }
-    tmp = g_dir_make_tmp("gim-mig-XXXXXX", NULL);
-    uri = g_strdup_printf("unix:%s/sock", tmp);
-    sock = g_strdup_printf("%s/sock", tmp);
+    sock = qos_tmp_path("sock");
+    uri = g_strdup_printf("unix:%s", sock);
     src = qtest_initf("%s", args);
     dst = qtest_initf("%s -incoming %s", args, uri);
 
@@ -1919,11 +1901,8 @@ static void test_migration(void)
     qtest_memset(src, MIG_TABLE, 0, sizeof(stab));
     qtest_memset(src, MIG_LOG, 0, sizeof(slog));
     qgim_msix_enable(sg, MIG_MSIX);
-    qgim_writel(sg, GIM_REG_TABLE_LO, MIG_TABLE);
-    qgim_writel(sg, GIM_REG_TABLE_GUESTS, MIG_GUESTS);
-    qgim_writel(sg, GIM_REG_TABLE_DESTS, MIG_DESTS);
-    qgim_writel(sg, GIM_REG_LOG_LO, MIG_LOG);
-    qgim_writel(sg, GIM_REG_LOG_SIZE, MIG_LOGSZ);
+    qgim_set_geometry(sg, MIG_TABLE, MIG_GUESTS, MIG_DESTS, MIG_LOG,
+                      MIG_LOGSZ);
     qgim_writel(sg, GIM_REG_CTRL, GIM_CTRL_ENABLE);
     g_assert_cmphex(qgim_readl(sg, GIM_REG_CTRL), ==, GIM_CTRL_ENABLE);
     qgim_route(sg, 1, GIM_FN_DELIVER, 1, 2, 0x21, 0);
@@ -2032,19 +2011,7 @@ static void test_migration(void)
     gim_off(sg, sbus);
     qtest_quit(dst);
     qtest_quit(src);
-    unlink(sock);
-    rmdir(tmp);
-}
-
-/* Load the stream in @file into -device gim@props: refused, saying @why. */
-static void expect_load_refused(const char *props, const char *file,
-                                const char *why)
-{
-    g_autofree char *args = g_strdup_printf("-device gim,addr=04.0%s", props);
-    g_autofree char *out = NULL;
-
-    g_assert_cmpint(qos_load_file(args, file, &out), ==, 1);
-    g_assert_nonnull(strstr(out, why));
+    qos_tmp_path_remove(sock);
 }
 
 /*
@@ -2054,9 +2021,8 @@ static void expect_load_refused(const char *props, const char *file,
  */
 static void test_migration_bad_stream(void)
 {
-    g_autofree char *tmp = g_dir_make_tmp("gim-mig-XXXXXX", NULL);
-    g_autofree char *file = g_strdup_printf("%s/state", tmp);
-    g_autofree char *out = NULL;
+    const char *dev = "-device gim,addr=04.0";
+    g_autofree char *file = NULL;
     QTestState *qts;
     QPCIBus *bus;
     QGim *gim;
@@ -2072,26 +2038,26 @@ static void test_migration_bad_stream(void)
         return;
     }
     /* -nodefaults: what qos_load_file() starts must match. */
-    qts = qtest_init("-machine pc -nodefaults -device gim,addr=04.0");
+    qts = qtest_initf("-machine pc -nodefaults %s", dev);
     gim = gim_on(qts, &bus, QGIM_SLOT);
     qgim_route(gim, 7, GIM_FN_DELIVER, 0xcdef, 0xab, 0x5a, 0);
+    file = qos_tmp_path("state");
     qos_migrate_to_file(qts, file);
 
-    g_assert_cmpint(qos_load_file("-device gim,addr=04.0", file, &out), ==,
-                    124);
-    expect_load_refused(",irqs=16", file, "with the source's 'irqs'");
-    expect_load_refused(",interfaces=2", file,
-                        "with the source's 'interfaces'");
+    qos_expect_loads(dev, file);
+    qos_expect_load_refused("-device gim,addr=04.0,irqs=16", file,
+                            "with the source's 'irqs'");
+    qos_expect_load_refused("-device gim,addr=04.0,interfaces=2", file,
+                            "with the source's 'interfaces'");
 
     memcpy(bad, route, sizeof(bad));
     bad[4] = 0xff;          /* target bits 31:24 are not a register's */
     qos_patch_file(file, route, bad, sizeof(route));
-    expect_load_refused("", file, "migrated route 7 is invalid");
+    qos_expect_load_refused(dev, file, "migrated route 7 is invalid");
 
     gim_off(gim, bus);
     qtest_quit(qts);
-    unlink(file);
-    rmdir(tmp);
+    qos_tmp_path_remove(file);
 }
 
 static void register_gim_test(void)

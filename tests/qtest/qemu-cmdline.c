@@ -1,12 +1,13 @@
 /*
  * qtest: run QEMU once with a command line and collect what it printed;
- * migration helpers shared by device tests
+ * migration helpers shared by device tests; a libqos PCI driver node
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 
 #include "qemu/osdep.h"
 #include "qobject/qdict.h"
+#include "libqos/pci.h"
 #include "qemu-cmdline.h"
 
 #define QOS_WAIT_US (10 * G_USEC_PER_SEC)
@@ -23,6 +24,22 @@ int qos_run_qemu_cmdline(const char *args, char **out)
     g_assert(g_spawn_command_line_sync(cmd, &so, &se, &status, &err));
     *out = g_strconcat(so, se, NULL);
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+char *qos_tmp_path(const char *name)
+{
+    g_autofree char *dir = g_dir_make_tmp("qos-test-XXXXXX", NULL);
+
+    g_assert_nonnull(dir);
+    return g_build_filename(dir, name, NULL);
+}
+
+void qos_tmp_path_remove(const char *path)
+{
+    g_autofree char *dir = g_path_get_dirname(path);
+
+    unlink(path);
+    rmdir(dir);
 }
 
 void qos_wait_running(QTestState *qts)
@@ -96,4 +113,41 @@ int qos_load_file(const char *args, const char *path, char **out)
                                            args, path);
 
     return qos_run_qemu_cmdline(all, out);
+}
+
+void qos_expect_loads(const char *args, const char *path)
+{
+    g_autofree char *out = NULL;
+
+    /* 124: timeout(1) stopped a QEMU that was still running */
+    g_assert_cmpint(qos_load_file(args, path, &out), ==, 124);
+}
+
+void qos_expect_load_refused(const char *args, const char *path,
+                             const char *why)
+{
+    g_autofree char *out = NULL;
+
+    g_assert_cmpint(qos_load_file(args, path, &out), ==, 1);
+    if (!strstr(out, why)) {
+        g_test_message("'%s' not in: %s", why, out);
+        g_assert_not_reached();
+    }
+}
+
+void qos_create_pci_driver_node(const char *name, int slot,
+                                QOSCreateDriverFunc create)
+{
+    QPCIAddress addr = {
+        .devfn = QPCI_DEVFN(slot, 0),
+    };
+    g_autofree char *dev_opts = g_strdup_printf("addr=%02x.0", slot);
+    QOSGraphEdgeOptions opts = {
+        .extra_device_opts = dev_opts,
+    };
+
+    add_qpci_address(&opts, &addr);
+    qos_node_create_driver(name, create);
+    qos_node_consumes(name, "pci-bus", &opts);
+    qos_node_produces(name, "pci-device");
 }

@@ -351,26 +351,25 @@ static void irqhint_decode(struct irqhint_res *r,
 static enum irqhint_status irqhint_vector(struct pci_dev *pdev, u8 type,
 					  u16 index, int *irq)
 {
+	bool enabled;
 	int nvec, ret;
 
 	switch (type) {
 	case VIRTIO_IRQHINT_TYPE_MSIX:
 		nvec = pci_msix_vec_count(pdev);
-		if (nvec <= 0 || index >= nvec)
-			return IRQHINT_SKIP_INDEX;
-		if (!pdev->msix_enabled)
-			return IRQHINT_SKIP_VECTOR;
+		enabled = pdev->msix_enabled;
 		break;
 	case VIRTIO_IRQHINT_TYPE_MSI:
 		nvec = pci_msi_vec_count(pdev);
-		if (nvec <= 0 || index >= nvec)
-			return IRQHINT_SKIP_INDEX;
-		if (!pdev->msi_enabled)
-			return IRQHINT_SKIP_VECTOR;
+		enabled = pdev->msi_enabled;
 		break;
 	default:
 		return IRQHINT_SKIP_TYPE;
 	}
+	if (nvec <= 0 || index >= nvec)
+		return IRQHINT_SKIP_INDEX;
+	if (!enabled)
+		return IRQHINT_SKIP_VECTOR;
 
 	ret = pci_irq_vector(pdev, index);
 	if (ret <= 0)
@@ -526,38 +525,30 @@ static void irqhint_log_skip(struct irqhint *ih, unsigned int i,
 			     const struct irqhint_res *r)
 {
 	struct device *dev = &ih->vdev->dev;
+	char src[32];	/* "ssss:bb:dd.f unknown iiiii" */
+
+	if (r->status == IRQHINT_APPLIED || r->status == IRQHINT_OBSERVED)
+		return;
+	snprintf(src, sizeof(src), "%04x:%02x:%02x.%u %s %u", r->segment,
+		 r->bus, PCI_SLOT(r->devfn), PCI_FUNC(r->devfn),
+		 irqhint_type_name(r->type), r->index);
 
 	switch (r->status) {
-	case IRQHINT_APPLIED:
-	case IRQHINT_OBSERVED:
-		return;
 	case IRQHINT_SKIP_EMPTY:
-		dev_dbg(dev, "irqhint: entry %u %04x:%02x:%02x.%u %s %u: no vCPU hinted\n",
-			i, r->segment, r->bus, PCI_SLOT(r->devfn),
-			PCI_FUNC(r->devfn), irqhint_type_name(r->type),
-			r->index);
-		return;
+		dev_dbg(dev, "irqhint: entry %u %s: no vCPU hinted\n", i, src);
+		break;
 	case IRQHINT_SKIP_MANAGED:
-		dev_info_ratelimited(dev, "irqhint: entry %u %04x:%02x:%02x.%u %s %u: irq %d is managed, not forced\n",
-				     i, r->segment, r->bus, PCI_SLOT(r->devfn),
-				     PCI_FUNC(r->devfn),
-				     irqhint_type_name(r->type), r->index,
-				     r->irq);
-		return;
+		dev_info_ratelimited(dev, "irqhint: entry %u %s: irq %d is managed, not forced\n",
+				     i, src, r->irq);
+		break;
 	case IRQHINT_SKIP_FAILED:
-		dev_warn_ratelimited(dev, "irqhint: entry %u %04x:%02x:%02x.%u %s %u: skipped: failed to set irq %d affinity: %d\n",
-				     i, r->segment, r->bus, PCI_SLOT(r->devfn),
-				     PCI_FUNC(r->devfn),
-				     irqhint_type_name(r->type), r->index,
-				     r->irq, r->err);
-		return;
+		dev_warn_ratelimited(dev, "irqhint: entry %u %s: skipped: failed to set irq %d affinity: %d\n",
+				     i, src, r->irq, r->err);
+		break;
 	default:
-		dev_warn_ratelimited(dev, "irqhint: entry %u %04x:%02x:%02x.%u %s %u: skipped: %s\n",
-				     i, r->segment, r->bus, PCI_SLOT(r->devfn),
-				     PCI_FUNC(r->devfn),
-				     irqhint_type_name(r->type), r->index,
-				     irqhint_status_name[r->status]);
-		return;
+		dev_warn_ratelimited(dev, "irqhint: entry %u %s: skipped: %s\n",
+				     i, src, irqhint_status_name[r->status]);
+		break;
 	}
 }
 

@@ -80,6 +80,58 @@ static void arch_checks(struct guest *g)
     wait_count(g, g->expect_vec, 1);
 }
 
+/*
+ * The modes that raise raise_vec with IF=0: step 1 once it is raised,
+ * while the mode's way keeps IF=0; step 2 as IF is set (by "sti; hlt" for
+ * GM_MASKED_STIHLT, step 3 after it); then wait for the delivery.
+ */
+static void masked(struct guest *g)
+{
+    cli();
+    apic_self_ipi(g->raise_vec);
+    g->step = 1;
+    switch (g->mode) {
+    case GM_MASKED:
+    case GM_MASKED_STIHLT:
+        for (int i = 0; i < 1000; i++) {
+            g->progress++;
+        }
+        break;
+    case GM_MASKED_HLT:
+        asm volatile("hlt");
+        break;
+    case GM_MASKED_SPIN:
+        /* until L1's timer has expired, and a bound more */
+        while (apic_read(APIC_TMCCT) && !g->stop) {
+            g->progress++;
+            pause();
+        }
+        while (g->late < MASKED_SPIN_LATE && !g->stop) {
+            g->late++;
+            pause();
+        }
+        break;
+    case GM_HELD_NMI:
+        printf("IDTS-HELD-READY: A holds 0x%x with IF=0 until an NMI\n",
+               g->raise_vec);
+        while (!g->count[2]) {
+            g->progress++;
+            pause();
+        }
+        break;
+    default:
+        break;
+    }
+    g->step = 2;
+    if (g->mode == GM_MASKED_STIHLT) {
+        asm volatile("sti; hlt" ::: "memory");
+        g->step = 3;
+    } else {
+        sti();
+    }
+    wait_count(g, g->expect_vec, 1);
+}
+
 void guest_main(struct guest *g)
 {
     switch (g->mode) {
@@ -113,66 +165,11 @@ void guest_main(struct guest *g)
         }
         return;
     case GM_MASKED:
-        cli();
-        g->step = 1;
-        apic_self_ipi(g->raise_vec);
-        for (int i = 0; i < 1000; i++) {
-            g->progress++;
-        }
-        g->step = 2;
-        sti();
-        wait_count(g, g->expect_vec, 1);
-        return;
     case GM_MASKED_HLT:
-        cli();
-        g->step = 1;
-        apic_self_ipi(g->raise_vec);
-        asm volatile("hlt");
-        g->step = 2;
-        sti();
-        wait_count(g, g->expect_vec, 1);
-        return;
     case GM_MASKED_STIHLT:
-        cli();
-        apic_self_ipi(g->raise_vec);
-        g->step = 1;
-        for (int i = 0; i < 1000; i++) {
-            g->progress++;
-        }
-        g->step = 2;
-        asm volatile("sti; hlt" ::: "memory");
-        g->step = 3;
-        wait_count(g, g->expect_vec, 1);
-        return;
     case GM_MASKED_SPIN:
-        cli();
-        apic_self_ipi(g->raise_vec);
-        g->step = 1;
-        while (apic_read(APIC_TMCCT) && !g->stop) {
-            g->progress++;
-            pause();
-        }
-        while (g->late < MASKED_SPIN_LATE && !g->stop) {
-            g->late++;
-            pause();
-        }
-        g->step = 2;
-        sti();
-        wait_count(g, g->expect_vec, 1);
-        return;
     case GM_HELD_NMI:
-        cli();
-        apic_self_ipi(g->raise_vec);
-        g->step = 1;
-        printf("IDTS-HELD-READY: A holds 0x%x with IF=0 until an NMI\n",
-               g->raise_vec);
-        while (!g->count[2]) {
-            g->progress++;
-            pause();
-        }
-        g->step = 2;
-        sti();
-        wait_count(g, g->expect_vec, 1);
+        masked(g);
         return;
     case GM_ARCH:
         arch_checks(g);

@@ -45,6 +45,7 @@ import subprocess
 import sys
 import time
 
+from irqhint.cli import add_required
 from irqhint.monitor import Monitor
 
 
@@ -336,10 +337,7 @@ def do_refuse(a):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--qemu", required=True)
-    p.add_argument("--kernel", required=True)
-    p.add_argument("--fw", required=True)
-    p.add_argument("--dir", required=True)
+    add_required(p, "qemu", "kernel", "fw", "dir")
     sub = p.add_subparsers(dest="what", required=True)
     c = sub.add_parser("counters")
     c.add_argument("test")

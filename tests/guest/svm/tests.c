@@ -13,6 +13,7 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
+#include <stdarg.h>
 #include "hv.h"
 
 #define V_DEV_A     0x40    /* guest A's assigned device (self-IPI) */
@@ -131,33 +132,40 @@ static bool run_to_vmmcall(struct guest *g, bool acked, u32 max_exits)
     return false;
 }
 
+/* g's assigned device raises dev_vec, DIRECT to the guest's vec. */
+static void setup_guest(struct guest *g, const char *name,
+                        enum guest_mode mode, u8 dev_vec, u8 vec)
+{
+    guest_init(g, name, mode);
+    g->n = opt_n;
+    g->raise_vec = dev_vec;
+    g->expect_vec = vec;
+    g->phys_of[vec] = dev_vec;
+    g->table[dev_vec] = IDTS_ENTRY_DIRECT | vec;
+    routes[dev_vec].g = g;
+    routes[dev_vec].vec = vec;
+}
+
 static void setup_a(enum guest_mode mode)
 {
-    guest_init(&guest_a, "A", mode);
-    guest_a.n = opt_n;
-    guest_a.raise_vec = V_DEV_A;
-    guest_a.expect_vec = V_A;
-    guest_a.phys_of[V_A] = V_DEV_A;
-    guest_a.table[V_DEV_A] = IDTS_ENTRY_DIRECT | V_A;
-    routes[V_DEV_A].g = &guest_a;
-    routes[V_DEV_A].vec = V_A;
+    setup_guest(&guest_a, "A", mode, V_DEV_A, V_A);
 }
 
 static void setup_b(enum guest_mode mode)
 {
-    guest_init(&guest_b, "B", mode);
-    guest_b.n = opt_n;
-    guest_b.raise_vec = V_DEV_B;
-    guest_b.expect_vec = V_B;
-    guest_b.phys_of[V_B] = V_DEV_B;
-    guest_b.table[V_DEV_B] = IDTS_ENTRY_DIRECT | V_B;
-    routes[V_DEV_B].g = &guest_b;
-    routes[V_DEV_B].vec = V_B;
+    setup_guest(&guest_b, "B", mode, V_DEV_B, V_B);
 }
 
 static void shadow_on(struct guest *g)
 {
     guest_shadow(g, IDTS_VMCB_MAGIC, IDTS_CTL_ENABLE, (u32)g->table);
+}
+
+/* Let g halt: HLT not intercepted. */
+static void allow_hlt(struct guest *g)
+{
+    vmcb_w64(g->vmcb, VMCB_INTERCEPT,
+             vmcb_r64(g->vmcb, VMCB_INTERCEPT) & ~INTERCEPT_BIT(SVM_EXIT_HLT));
 }
 
 static bool need_idts(void)
@@ -170,20 +178,41 @@ static bool need_idts(void)
     return true;
 }
 
+/*
+ * How a test of guest A alone starts: check that it can run (idts=1),
+ * set A up for mode with shadowing on, say what the test does (fmt), and
+ * run A until it reports, handling at most max_exits exits as a
+ * hypervisor with shadowing does.  False when the test cannot run.
+ */
+static bool run_a(enum guest_mode mode, u32 max_exits, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static bool run_a(enum guest_mode mode, u32 max_exits, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!need_idts()) {
+        return false;
+    }
+    setup_a(mode);
+    shadow_on(&guest_a);
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    run_to_vmmcall(&guest_a, true, max_exits);
+    return true;
+}
+
 /* 1. A's device vector goes straight to A's handler: no exits. */
 static void test_direct(void)
 {
     struct guest *a = &guest_a;
     u32 n = opt_n;
 
-    if (!need_idts()) {
+    if (!run_a(GM_SELF_IPI, 10 * n + 10, "direct: %u self-IPIs at 0x%x, "
+               "table 0x%x -> DIRECT 0x%x, guest A running\n",
+               n, V_DEV_A, V_DEV_A, V_A)) {
         return;
     }
-    setup_a(GM_SELF_IPI);
-    shadow_on(a);
-    printf("direct: %u self-IPIs at 0x%x, table 0x%x -> DIRECT 0x%x, guest A running\n",
-           n, V_DEV_A, V_DEV_A, V_A);
-    run_to_vmmcall(a, true, 10 * n + 10);
     CHECK(a->count[V_A] == n, "A's handler ran at vector 0x%x %u times (expected %u)",
           V_A, a->count[V_A], n);
     CHECK(a->count[V_DEV_A] == 0, "A's vector 0x%x (untranslated) ran %u times (expected 0)",
@@ -341,13 +370,10 @@ static void test_masked(void)
 {
     struct guest *a = &guest_a;
 
-    if (!need_idts()) {
+    if (!run_a(GM_MASKED, 10, "masked: A raises 0x%x (DIRECT) with IF=0\n",
+               V_DEV_A)) {
         return;
     }
-    setup_a(GM_MASKED);
-    shadow_on(a);
-    printf("masked: A raises 0x%x (DIRECT) with IF=0\n", V_DEV_A);
-    run_to_vmmcall(a, true, 10);
     CHECK(a->intr_exits == 0, "INTR exits: %u (expected 0: held pending)",
           a->intr_exits);
     CHECK(a->count[V_A] == 1 && a->delivered_step == 2,
@@ -376,8 +402,7 @@ static void test_masked(void)
      * (an exit there is a failure). */
     setup_a(GM_MASKED_STIHLT);
     shadow_on(a);
-    vmcb_w64(a->vmcb, VMCB_INTERCEPT,
-             vmcb_r64(a->vmcb, VMCB_INTERCEPT) & ~INTERCEPT_BIT(SVM_EXIT_HLT));
+    allow_hlt(a);
     apic_timer_oneshot(V_L1_TIMER, STARVE_TIMER_NS * 25);
     printf("masked: 0x%x (DIRECT) held with IF=0, then sti; hlt\n", V_DEV_A);
     run_to_vmmcall(a, true, 10);
@@ -387,6 +412,37 @@ static void test_masked(void)
           "sti; hlt woke on the held vector: %u exits, %u deliveries at step %u, "
           "%u injected, %u own EOIs (expected 0, 1 at step 2, 0, 1)",
           a->intr_exits, a->count[V_A], a->delivered_step, a->injected, a->eois);
+}
+
+/*
+ * Run A, set up for mode (GM_MASKED_HLT: allowed to halt) with shadowing
+ * on, to its first exit, L1's own timer at timer_vec due in ns.  A host
+ * so loaded that the timer beats A's first instructions makes the attempt
+ * void (A at step 0): try again with a later timer, a few times.  Returns
+ * the exit code, *info1 its EXITINFO1.
+ */
+static u64 run_a_until_timer(const char *test, enum guest_mode mode,
+                             u8 timer_vec, u32 ns, u64 *info1)
+{
+    struct guest *a = &guest_a;
+    u64 code = 0;
+
+    for (int attempt = 0; attempt < 5; attempt++) {
+        setup_a(mode);
+        shadow_on(a);
+        if (mode == GM_MASKED_HLT) {
+            allow_hlt(a);
+        }
+        apic_timer_oneshot(timer_vec, ns << attempt);
+        code = run_guest(a, info1);
+        if (a->step != 0 || code != SVM_EXIT_INTR ||
+            *info1 != (IDTS_EXITINFO_ACKED | timer_vec)) {
+            break;
+        }
+        printf("%s: the timer came before A started; again\n", test);
+        apic_eoi();
+    }
+    return code;
 }
 
 /*
@@ -405,22 +461,10 @@ static void test_starve(void)
     if (!need_idts()) {
         return;
     }
-    /* A host so loaded that the timer beats A's first instructions makes
-     * the attempt void (A at step 0): try again, a few times. */
-    for (int attempt = 0; attempt < 5; attempt++) {
-        setup_a(GM_MASKED_SPIN);
-        shadow_on(a);
-        apic_timer_oneshot(V_L1_TIMER, STARVE_TIMER_NS << attempt);
-        printf("starve: A raises 0x%x (DIRECT) with IF=0 and spins; L1's "
-               "timer at 0x%x in 20 ms\n", V_DEV_A, V_L1_TIMER);
-        code = run_guest(a, &info1);
-        if (a->step != 0 || code != SVM_EXIT_INTR ||
-            info1 != (IDTS_EXITINFO_ACKED | V_L1_TIMER)) {
-            break;
-        }
-        printf("starve: the timer came before A started; again\n");
-        apic_eoi();
-    }
+    printf("starve: A raises 0x%x (DIRECT) with IF=0 and spins; L1's "
+           "timer at 0x%x in 20 ms\n", V_DEV_A, V_L1_TIMER);
+    code = run_a_until_timer("starve", GM_MASKED_SPIN, V_L1_TIMER,
+                             STARVE_TIMER_NS, &info1);
     CHECK(code == SVM_EXIT_INTR && info1 == (IDTS_EXITINFO_ACKED | V_L1_TIMER),
           "first exit %llx info1 %llx (expected INTR, ACKED|0x%x: L1's timer)",
           code, info1, V_L1_TIMER);
@@ -456,12 +500,10 @@ static void test_held(void)
 {
     struct guest *a = &guest_a;
 
-    if (!need_idts()) {
+    if (!run_a(GM_HELD_NMI, 10, "held: A holds 0x%x (DIRECT) with IF=0 "
+               "until an NMI\n", V_DEV_A)) {
         return;
     }
-    setup_a(GM_HELD_NMI);
-    shadow_on(a);
-    run_to_vmmcall(a, true, 10);
     CHECK(a->count[2] == 1, "the NMI reached A's IDT (%u)", a->count[2]);
     CHECK(a->count[V_A] == 1 && a->delivered_step == 2 && a->intr_exits == 0 &&
           a->injected == 0 && a->eois == 1,
@@ -483,25 +525,9 @@ static void test_hlt(void)
     if (!need_idts()) {
         return;
     }
-    /* A host so loaded that the timer beats A's first instructions makes
-     * the attempt void (A at step 0): try again with a later timer. */
-    for (int attempt = 0; attempt < 5; attempt++) {
-        setup_a(GM_MASKED_HLT);
-        shadow_on(a);
-        vmcb_w64(a->vmcb, VMCB_INTERCEPT,
-                 vmcb_r64(a->vmcb, VMCB_INTERCEPT) &
-                 ~INTERCEPT_BIT(SVM_EXIT_HLT));
-        apic_timer_oneshot(V_DEV_B, REMAP_TIMER_NS << attempt);
-        printf("hlt: A raises 0x%x (DIRECT) with IF=0, then halts\n",
-               V_DEV_A);
-        code = run_guest(a, &info1);
-        if (a->step != 0 || code != SVM_EXIT_INTR ||
-            info1 != (IDTS_EXITINFO_ACKED | V_DEV_B)) {
-            break;
-        }
-        printf("hlt: the timer came before A halted; again\n");
-        apic_eoi();
-    }
+    printf("hlt: A raises 0x%x (DIRECT) with IF=0, then halts\n", V_DEV_A);
+    code = run_a_until_timer("hlt", GM_MASKED_HLT, V_DEV_B, REMAP_TIMER_NS,
+                             &info1);
     CHECK(code == SVM_EXIT_INTR && info1 == (IDTS_EXITINFO_ACKED | V_DEV_B),
           "first exit %llx info1 %llx (expected INTR, ACKED|0x%x: L1's timer)",
           code, info1, V_DEV_B);
@@ -590,13 +616,10 @@ static void test_migrate(void)
 {
     struct guest *a = &guest_a;
 
-    if (!need_idts()) {
+    if (!run_a(GM_UNTIL_NMI, 100, "IDTS-MIGRATE-READY: A raises 0x%x until "
+               "an NMI comes\n", V_DEV_A)) {
         return;
     }
-    setup_a(GM_UNTIL_NMI);
-    shadow_on(a);
-    printf("IDTS-MIGRATE-READY: A raises 0x%x until an NMI comes\n", V_DEV_A);
-    run_to_vmmcall(a, true, 100);
     CHECK(a->raised > 0 && a->count[V_A] == a->raised,
           "A's handler ran %u times for %u interrupts raised", a->count[V_A], a->raised);
     CHECK(a->intr_exits == 0, "INTR exits: %u (expected 0)", a->intr_exits);

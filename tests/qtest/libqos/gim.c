@@ -11,6 +11,7 @@
 #include "pci.h"
 #include "hw/pci/pci_regs.h"
 #include "gim.h"
+#include "../qemu-cmdline.h"
 #include "standard-headers/misc/gim.h"
 
 static void qgim_map(QGim *gim)
@@ -139,6 +140,18 @@ void qgim_route(QGim *gim, int irq, uint32_t fn, uint16_t guest,
     qgim_writel(gim, base + GIM_ROUTE_CTRL, fn);
 }
 
+void qgim_set_geometry(QGim *gim, uint64_t table, uint32_t guests,
+                       uint32_t dests, uint64_t log, uint32_t log_size)
+{
+    qgim_writel(gim, GIM_REG_TABLE_LO, table);
+    qgim_writel(gim, GIM_REG_TABLE_HI, table >> 32);
+    qgim_writel(gim, GIM_REG_TABLE_GUESTS, guests);
+    qgim_writel(gim, GIM_REG_TABLE_DESTS, dests);
+    qgim_writel(gim, GIM_REG_LOG_LO, log);
+    qgim_writel(gim, GIM_REG_LOG_HI, log >> 32);
+    qgim_writel(gim, GIM_REG_LOG_SIZE, log_size);
+}
+
 void qgim_doorbell(QGim *gim, uint32_t msg)
 {
     qpci_io_writel(&gim->dev, gim->doorbell, 0, msg);
@@ -183,18 +196,8 @@ static void *qgim_create(void *pci_bus, QGuestAllocator *alloc, void *addr)
 
 static void qgim_register_nodes(void)
 {
-    QPCIAddress addr = {
-        .devfn = QPCI_DEVFN(QGIM_SLOT, 0),
-    };
-    QOSGraphEdgeOptions opts = {
-        .extra_device_opts = "addr=04.0",
-    };
-
-    add_qpci_address(&opts, &addr);
-    qos_node_create_driver("gim", qgim_create);
-    qos_node_consumes("gim", "pci-bus", &opts);
-    qos_node_produces("gim", "pci-device");
     /* Tests attach to the driver node itself: it is named "gim". */
+    qos_create_pci_driver_node("gim", QGIM_SLOT, qgim_create);
 }
 
 libqos_init(qgim_register_nodes);

@@ -60,6 +60,12 @@ void qgim_iface_writel(QGim *gim, int i, uint32_t reg, uint32_t val);
 /* Program the routing entry of @irq (function last). */
 void qgim_route(QGim *gim, int irq, uint32_t fn, uint16_t guest,
                 uint8_t dest, uint8_t vector, uint32_t dest_mask);
+/*
+ * Program the table (@guests x @dests at @table) and the log ring
+ * (@log_size records at @log); CTRL is left alone.
+ */
+void qgim_set_geometry(QGim *gim, uint64_t table, uint32_t guests,
+                       uint32_t dests, uint64_t log, uint32_t log_size);
 /* Post one input message through the doorbell (a 4-byte write). */
 void qgim_doorbell(QGim *gim, uint32_t msg);
 

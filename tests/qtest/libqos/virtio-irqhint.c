@@ -9,6 +9,7 @@
 #include "qemu/module.h"
 #include "qgraph.h"
 #include "virtio-irqhint.h"
+#include "../qemu-cmdline.h"
 
 static void *qvirtio_irqhint_pci_get_driver(void *object,
                                             const char *interface)
@@ -42,17 +43,8 @@ static void *qvirtio_irqhint_pci_create(void *pci_bus,
 
 static void qvirtio_irqhint_register_nodes(void)
 {
-    QPCIAddress addr = {
-        .devfn = QPCI_DEVFN(QVIRTIO_IRQHINT_SLOT, 0),
-    };
-    QOSGraphEdgeOptions opts = {
-        .extra_device_opts = "addr=04.0",
-    };
-
-    add_qpci_address(&opts, &addr);
-    qos_node_create_driver("virtio-irqhint-pci", qvirtio_irqhint_pci_create);
-    qos_node_consumes("virtio-irqhint-pci", "pci-bus", &opts);
-    qos_node_produces("virtio-irqhint-pci", "pci-device");
+    qos_create_pci_driver_node("virtio-irqhint-pci", QVIRTIO_IRQHINT_SLOT,
+                               qvirtio_irqhint_pci_create);
     qos_node_produces("virtio-irqhint-pci", "virtio");
     qos_node_produces("virtio-irqhint-pci", "virtio-irqhint");
 }
