@@ -318,10 +318,12 @@ static int pp_hook(int cpu, uint32_t vec)
 {
     if (vec == V_PING || vec == V_PONG) {
         struct vcpu_shared *me = &SH->cpu[cpu];
-        uint64_t dt = rdtsc() - SH->cpu[!cpu].t_send;
+        /* Signed: the vCPUs' TSCs may be a little apart (not under
+         * -icount, where both count the same instructions). */
+        int64_t dt = (int64_t)(rdtsc() - SH->cpu[!cpu].t_send);
 
         me->t_ipi_sum += dt;
-        if (!me->t_ipi_min || dt < me->t_ipi_min) {
+        if (me->t_ipi_n++ == 0 || dt < me->t_ipi_min) {
             me->t_ipi_min = dt;
         }
         if (dt > me->t_ipi_max) {

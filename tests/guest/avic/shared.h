@@ -84,10 +84,11 @@ struct vcpu_shared {
     volatile uint32_t seq;              /* payload-specific progress */
     volatile uint32_t exc_vector;       /* ERR_EXCEPTION: which */
     volatile uint64_t exc_rip, exc_error;
-    volatile uint64_t t_ipi_sum;        /* ping-pong: send->handler TSC sum */
-    volatile uint64_t t_ipi_min, t_ipi_max;
+    volatile int64_t t_ipi_sum;         /* ping-pong: send->handler TSC sum */
+    volatile int64_t t_ipi_min, t_ipi_max;
+    volatile uint32_t t_ipi_n;
     volatile uint64_t t_send;           /* TSC just before the last ICR write */
-    uint32_t pad[8];
+    uint32_t pad[7];
 };
 
 struct shared {
