@@ -28,7 +28,8 @@ the deltas cover exactly the payload.  Then it checks:
             IPI; no VMRUN has AVIC on (when query-avic exists)
 
 Each check is one line on stdout, "AVIC-RESULT: pass|fail|skip NAME[:
-REASON]" (tests/suites/avic.sh turns them into results), besides a
+REASON]", and in DIR/results.tsv "STATUS<tab>NAME<tab>REASON"
+(tests/suites/avic.sh turns them into results), besides a
 per-payload table of the counter deltas (#VMEXITs by exit code).  Without
 query-avic in this QEMU the counter checks are reported loudly (fail with
 avic=on, skip with avic=off) and the payloads still run.
@@ -157,6 +158,9 @@ class Run:
         label = f"{self.a.label}: {name}" if self.a.label else name
         self.results.append((status, label, reason))
         self.log(f"AVIC-RESULT: {status} {label}" + (f": {reason}" if reason else ""))
+        with open(os.path.join(self.a.dir, "results.tsv"), "a") as f:
+            one = " ".join(str(reason).split())
+            f.write(f"{status}\t{label}\t{one}\n")
 
     # --- preparation -----------------------------------------------
     def kernel(self):
@@ -529,6 +533,8 @@ def main():
         return 2
     a.dir = a.dir or tempfile.mkdtemp(prefix="avic-")
     os.makedirs(a.dir, exist_ok=True)
+    if os.path.exists(os.path.join(a.dir, "results.tsv")):
+        os.unlink(os.path.join(a.dir, "results.tsv"))
     r = Run(a)
     t0 = time.monotonic()
     try:
