@@ -14,6 +14,7 @@
 say() { echo "AVIC-L1: $*"; }
 
 vmm_args=all
+# shellcheck disable=SC2013
 for arg in $(cat /proc/cmdline); do
     case $arg in
     avic.vmm=*) vmm_args=$(echo "${arg#avic.vmm=}" | tr ',' ' ') ;;
