@@ -147,6 +147,9 @@ class Run:
         self.qmp_error = None
         self.mon = None
         self.exit_status = None
+        self.hung = None
+        self.lockups = 0
+        self.last_progress = 0
         self.hostlog = open(os.path.join(args.dir, "host.log"), "w")
 
     def log(self, text):
@@ -269,6 +272,10 @@ class Run:
 
         threading.Thread(target=reader, daemon=True).start()
         deadline = time.monotonic() + a.timeout
+        # L1 itself may hang (a soft lockup: then the VMM's own timeout
+        # never fires): no VMM line for this long ends the boot.
+        self.last_progress = time.monotonic()
+        stall = a.vmm_timeout + 40
         try:
             self.mon = Monitor(qmp, timeout=60, connect_timeout=60, proc=proc)
             self.probe_qmp()
@@ -276,6 +283,13 @@ class Run:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     self.log(f"avic_host: timeout after {a.timeout} s")
+                    self.hung = f"the boot timed out after {a.timeout} s"
+                    break
+                if time.monotonic() - self.last_progress > stall:
+                    self.log(f"avic_host: *** L1 made no progress for {stall} s "
+                             f"(soft lockups: {self.lockups}); giving up ***")
+                    self.hung = (f"L1 hung: no VMM progress for {stall} s, "
+                                 f"{self.lockups} soft lockup reports")
                     break
                 try:
                     line = lines.get(timeout=min(left, 5))
@@ -285,6 +299,8 @@ class Run:
                     continue
                 if line is None:
                     break
+                if line.startswith(("AVIC-", "IRQHINT-")):
+                    self.last_progress = time.monotonic()
                 if a.echo:
                     print("  | " + line, flush=True)
                 self.on_line(line, proc)
@@ -348,6 +364,10 @@ class Run:
                 self.l1["trace"][w[1]] = int(w[2])
         elif line.startswith("IRQHINT-TEST-EXIT: "):
             self.exit_status = int(line.split()[1])
+        elif "soft lockup" in line:
+            self.lockups += 1
+            if self.lockups <= 3:
+                self.log("L1: " + line)
         elif "Kernel panic" in line or "BUG:" in line or "Oops" in line:
             self.log("L1: " + line)
 
@@ -412,7 +432,9 @@ class Run:
         for p in wanted:
             r = self.payload_result.get(p)
             if r is None:
-                self.result("fail", f"payload {p}", "did not report (see console.log)")
+                self.result("fail", f"payload {p}", "did not report"
+                            + (f" ({self.hung})" if self.hung else "")
+                            + f"; console {a.dir}/console.log")
             elif r[0] == "PASS":
                 self.result("pass", f"payload {p}")
             else:
@@ -516,7 +538,7 @@ def main():
     ap.add_argument("--payloads", default="all")
     ap.add_argument("--n", type=int, default=1000, help="ping-pong round trips")
     ap.add_argument("--timeout", type=int, default=300, help="for the whole boot")
-    ap.add_argument("--vmm-timeout", type=int, default=120, help="per payload")
+    ap.add_argument("--vmm-timeout", type=int, default=60, help="per payload")
     ap.add_argument("--icount", action="store_true", help="-icount shift=0")
     ap.add_argument("--qemu-arg", action="append", default=[],
                     help="one more QEMU argument (repeatable)")
