@@ -38,7 +38,7 @@ run() {
     /usr/bin/python3 "$ROOT/tests/guest/avic/avic_host.py" --qemu "$QEMU" \
         --fw "$fw" --series "$KERNEL" --avic "$mode" --dir "$WORK/$mode" \
         --initrd "$WORK/initrd-$KERNEL.cpio.gz" --payloads "ping-pong" --n "$N" \
-        --icount --timeout 900 --vmm-timeout 300 --json "$WORK/$mode.json" \
+        --icount --timeout 600 --vmm-timeout 120 --json "$WORK/$mode.json" \
         >"$WORK/$mode.log" 2>&1 || rc=$?
     if [ ! -s "$WORK/$mode.json" ]; then
         echo "avic: the avic=$mode run failed (status $rc):" >&2
