@@ -10,7 +10,9 @@
 # those built into the kernel are left out), the irqhint.ko guest driver
 # built for that kernel, and an /init that:
 #   - mounts proc, sysfs, devtmpfs and debugfs (/sys/kernel/debug);
-#   - insmods the modules, then irqhint.ko with every irqhint.PARAM=VALUE
+#   - insmods the modules (each with every MODULE.PARAM=VALUE found on the
+#     kernel command line, MODULE as in the image, e.g. kvm_amd.avic=1),
+#     then irqhint.ko with every irqhint.PARAM=VALUE
 #     found on the kernel command line (irqhint.load=0: do not load it);
 #   - with fake_irqhint=1 on the command line, then insmods fake_irqhint.ko
 #     (tests/guest/fake-irqhint/: a software irqhint device; its control
@@ -29,7 +31,8 @@
 #
 # Environment:
 #   IRQHINT_KO     irqhint.ko to include (default: build guest/linux/irqhint
-#                  with make and use its irqhint.ko)
+#                  with make and use its irqhint.ko); IRQHINT_KO=none
+#                  leaves it out
 #   FAKE_KO        fake_irqhint.ko to include (default: build
 #                  tests/guest/fake-irqhint); FAKE_KO=none leaves it out
 #   EXTRA_MODULES  more kernel module names to include and load (with deps)
@@ -100,7 +103,7 @@ if [ -z "${IRQHINT_KO:-}" ]; then
     build_ko "$REPO/guest/linux/irqhint"
     IRQHINT_KO=$REPO/guest/linux/irqhint/irqhint.ko
 fi
-check_ko "$IRQHINT_KO"
+[ "$IRQHINT_KO" = none ] || check_ko "$IRQHINT_KO"
 if [ -z "${FAKE_KO:-}" ]; then
     build_ko "$HERE/fake-irqhint"
     FAKE_KO=$HERE/fake-irqhint/fake_irqhint.ko
@@ -172,7 +175,7 @@ for name in "${order[@]}"; do
     esac
     echo "$name" >> "$root/lib/modules/load.order"
 done
-cp "$IRQHINT_KO" "$root/lib/modules/irqhint.ko"
+[ "$IRQHINT_KO" = none ] || cp "$IRQHINT_KO" "$root/lib/modules/irqhint.ko"
 [ "$FAKE_KO" = none ] || cp "$FAKE_KO" "$root/lib/modules/fake_irqhint.ko"
 
 cat > "$root/init" <<'EOF'
@@ -207,9 +210,17 @@ done
 
 say "kernel $(uname -r), $(grep -c ^processor /proc/cpuinfo) cpus"
 for m in $(cat /lib/modules/load.order); do
-    insmod /lib/modules/$m.ko || say "insmod $m failed"
+    margs=
+    for arg in $cmdline; do
+        case $arg in
+        "$m".*=*) margs="$margs ${arg#"$m".}" ;;
+        esac
+    done
+    # shellcheck disable=SC2086
+    insmod /lib/modules/$m.ko $margs || say "insmod $m failed"
+    [ -z "$margs" ] || say "$m loaded with$margs"
 done
-if [ "$load_irqhint" = 1 ]; then
+if [ "$load_irqhint" = 1 ] && [ -e /lib/modules/irqhint.ko ]; then
     # shellcheck disable=SC2086
     if insmod /lib/modules/irqhint.ko $irqhint_args; then
         say "irqhint loaded${irqhint_args:+ with$irqhint_args}"
@@ -267,4 +278,4 @@ mkdir -p "$(dirname "$out")"
 (cd "$root" && find . -mindepth 1 | LC_ALL=C sort |
     cpio --quiet -o -H newc -R 0:0 --reproducible) | gzip -9n > "$out.tmp"
 mv "$out.tmp" "$out"
-echo "mkinitramfs: $out ($(du -k "$out" | cut -f1) KiB, modules: ${order[*]} irqhint$([ "$FAKE_KO" = none ] || echo ' fake_irqhint'))" >&2
+echo "mkinitramfs: $out ($(du -k "$out" | cut -f1) KiB, modules: ${order[*]}$([ "$IRQHINT_KO" = none ] || echo ' irqhint')$([ "$FAKE_KO" = none ] || echo ' fake_irqhint'))" >&2

@@ -1,0 +1,587 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Host side of the AVIC test: an unmodified Linux KVM as the L1 hypervisor
+under our TCG QEMU, our small VMM (avic-vmm) inside it.
+
+Builds an initramfs (tests/guest/mkinitramfs.sh, EXTRA_MODULES="kvm
+kvm-amd", the VMM as /bin/avic-vmm and l1-test.sh as /test.sh), boots the
+Debian guest kernel with
+
+    -machine q35 -cpu max,svm=on[,avic=on] -smp 4 -m 1G -accel tcg
+
+and kvm_amd.avic=1 on the kernel command line, and follows the console.
+The VMM runs with --sync: around each payload's measured part it prints
+"AVIC-PHASE <payload> BEGIN|END ipis=K" and waits for a line; in between
+this script reads QEMU's per-vCPU AVIC counters (QMP query-avic) so that
+the deltas cover exactly the payload.  Then it checks:
+
+  always    every payload passes (AVIC-VMM: <payload> PASS)
+  avic=on   kvm_amd reports AVIC ("AVIC enabled" in dmesg, its avic
+            parameter Y); KVM's VMs are not AVIC-inhibited (the
+            kvm_apicv_inhibit_changed tracepoint sets no reason but
+            ABSENT, the one KVM_CREATE_IRQCHIP clears); query-avic exists
+            and avic-vmruns grow in every payload; ping-pong costs 0
+            #VMEXITs to L1 per IPI other than SVM_EXIT_INTR (0x60, L1's
+            own interrupts); IPIs to a halted vCPU take the incomplete-IPI
+            path (>= 1 per IPI); MSIs to a running vCPU ring doorbells
+  avic=off  kvm_amd runs without AVIC; ping-pong costs >= 1 #VMEXIT per
+            IPI; no VMRUN has AVIC on (when query-avic exists)
+
+Each check is one line on stdout, "AVIC-RESULT: pass|fail|skip NAME[:
+REASON]", and in DIR/results.tsv "STATUS<tab>NAME<tab>REASON"
+(tests/suites/avic.sh turns them into results), besides a
+per-payload table of the counter deltas (#VMEXITs by exit code).  Without
+query-avic in this QEMU the counter checks are reported loudly (fail with
+avic=on, skip with avic=off) and the payloads still run.
+
+Usage:
+    avic_host.py [--qemu Q] [--fw DIR] [--series 6.1|6.12] [--avic on|off]
+                 [--kvm-avic 1|0] [--dir DIR] [--initrd PATH] [--vmm PATH]
+                 [--payloads P,P,...] [--n N] [--timeout S] [--icount]
+                 [--qemu-arg ARG]... [--label TEXT] [--echo]
+Exit status: 0 no check failed, 1 a check failed, 2 set-up error.
+"""
+
+import argparse
+import glob
+import json
+import os
+import queue
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
+
+
+def add_python_paths():
+    """Our python/ and QEMU's python/ (qemu.qmp) from the build's source."""
+    sys.path.insert(0, os.path.join(REPO, "python"))
+    try:
+        import qemu.qmp  # noqa: F401  (already on PYTHONPATH)
+        return
+    except ImportError:
+        pass
+    cands = []
+    try:
+        b = subprocess.run([os.path.join(REPO, "configure"), "--print-builddir"],
+                           capture_output=True, text=True, timeout=30).stdout.strip()
+        if b:
+            cands.append(os.path.join(os.path.dirname(b), "src", "python"))
+    except (OSError, subprocess.SubprocessError):
+        pass
+    cache = os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache"))
+    cands += sorted(glob.glob(os.path.join(cache, "irqhint", "qemu-*", "src", "python")))
+    for c in cands:
+        if os.path.isdir(os.path.join(c, "qemu", "qmp")):
+            sys.path.append(c)
+            return
+
+
+add_python_paths()
+from irqhint.monitor import Monitor  # noqa: E402
+
+SVM_EXIT_INTR = 0x60
+EXIT_NAMES = {
+    0x60: "INTR", 0x61: "NMI", 0x62: "SMI", 0x63: "INIT", 0x64: "VINTR",
+    0x65: "CR0_SEL_WRITE", 0x6e: "RDTSC", 0x72: "CPUID", 0x76: "INVD",
+    0x77: "PAUSE", 0x78: "HLT", 0x79: "INVLPG", 0x7b: "IOIO", 0x7c: "MSR",
+    0x7f: "SHUTDOWN", 0x80: "VMRUN", 0x81: "VMMCALL", 0x400: "NPF",
+    0x401: "AVIC_INCOMPLETE_IPI", 0x402: "AVIC_NOACCEL", -1: "ERR",
+}
+COUNTERS = ("vmruns", "avic-vmruns", "vmexits", "deliveries", "ipis",
+            "doorbells", "incomplete-ipi", "noaccel")
+# kvm_apicv_inhibit_changed reasons that KVM sets on every new VM and
+# clears when it gets its irqchip (6.1 and 6.12 both number it 2).
+INHIBIT_ABSENT = 2
+
+
+def exit_name(code):
+    if code in EXIT_NAMES:
+        return EXIT_NAMES[code]
+    if 0 <= code < 0x10:
+        return f"READ_CR{code}"
+    if 0x10 <= code < 0x20:
+        return f"WRITE_CR{code - 0x10}"
+    if 0x40 <= code < 0x60:
+        return f"EXCP{code - 0x40}"
+    return "?"
+
+
+def sum_counters(cpus):
+    """query-avic's per-vCPU objects summed: counters and exit codes."""
+    tot = {k: 0 for k in COUNTERS}
+    codes = {}
+    for c in cpus:
+        for k in COUNTERS:
+            tot[k] += int(c.get(k, 0))
+        for e in c.get("vmexit-codes", []):
+            codes[e["code"]] = codes.get(e["code"], 0) + int(e["count"])
+    tot["codes"] = codes
+    tot["active"] = sum(1 for c in cpus if c.get("active"))
+    tot["enabled"] = sum(1 for c in cpus if c.get("enabled"))
+    return tot
+
+
+def delta(a, b):
+    d = {k: b[k] - a[k] for k in COUNTERS}
+    d["codes"] = {c: b["codes"].get(c, 0) - a["codes"].get(c, 0)
+                  for c in set(a["codes"]) | set(b["codes"])}
+    d["codes"] = {c: n for c, n in d["codes"].items() if n}
+    d["non-intr"] = sum(n for c, n in d["codes"].items() if c != SVM_EXIT_INTR)
+    return d
+
+
+class Run:
+    def __init__(self, args):
+        self.a = args
+        self.results = []
+        self.payload_result = {}        # payload -> (PASS|FAIL, details)
+        self.phase = {}                 # payload -> {"begin":..., "end":..., "ipis":...}
+        self.l1 = {"avic-param": None, "dmesg-avic": None, "inhibits": [],
+                   "trace": {}, "dmesg": []}
+        self.has_qmp_avic = None
+        self.qmp_error = None
+        self.mon = None
+        self.exit_status = None
+        self.hung = None
+        self.lockups = 0
+        self.last_progress = 0
+        self.hostlog = open(os.path.join(args.dir, "host.log"), "w")
+
+    def log(self, text):
+        print(text, flush=True)
+        self.hostlog.write(text + "\n")
+        self.hostlog.flush()
+
+    def result(self, status, name, reason=""):
+        label = f"{self.a.label}: {name}" if self.a.label else name
+        self.results.append((status, label, reason))
+        self.log(f"AVIC-RESULT: {status} {label}" + (f": {reason}" if reason else ""))
+        with open(os.path.join(self.a.dir, "results.tsv"), "a") as f:
+            one = " ".join(str(reason).split())
+            f.write(f"{status}\t{label}\t{one}\n")
+
+    # --- preparation -----------------------------------------------
+    def kernel(self):
+        return subprocess.run(
+            [os.path.join(REPO, "scripts", "guest-kernel.sh"), "--series",
+             self.a.series, "--get", "vmlinuz"],
+            check=True, capture_output=True, text=True).stdout.strip()
+
+    def build_vmm(self):
+        if self.a.vmm:
+            return self.a.vmm
+        out = os.path.join(self.a.dir, "build")
+        subprocess.run(["make", "-s", "-C", HERE, f"O={out}"], check=True,
+                       stdout=self.hostlog, stderr=subprocess.STDOUT)
+        return os.path.join(out, "avic-vmm")
+
+    def build_initrd(self, vmm):
+        path = self.a.initrd or os.path.join(self.a.dir, "initrd.cpio.gz")
+        if self.a.initrd and os.path.exists(path):
+            return path
+        env = dict(os.environ, IRQHINT_KO="none", FAKE_KO="none",
+                   EXTRA_MODULES="kvm kvm-amd", IRQHINT_GUEST_SERIES=self.a.series)
+        subprocess.run([os.path.join(REPO, "tests", "guest", "mkinitramfs.sh"), path,
+                        os.path.join(HERE, "l1-test.sh") + ":test.sh",
+                        vmm + ":bin/avic-vmm"],
+                       check=True, env=env, stdout=self.hostlog, stderr=subprocess.STDOUT)
+        return path
+
+    def firmware(self):
+        if self.a.fw:
+            return self.a.fw
+        d = os.path.dirname(os.path.abspath(self.a.qemu))
+        for c in (os.path.join(d, "qemu-bundle", "usr", "local", "share", "qemu"),
+                  os.path.join(d, "pc-bios")):
+            if os.path.exists(os.path.join(c, "bios-256k.bin")):
+                return c
+        return None
+
+    # --- QMP -------------------------------------------------------
+    def query_avic(self):
+        if not self.has_qmp_avic:
+            return None
+        try:
+            return sum_counters(self.mon.cmd("query-avic"))
+        except RuntimeError as e:
+            self.qmp_error = str(e)
+            self.log(f"avic_host: query-avic failed: {e}")
+            return None
+
+    def probe_qmp(self):
+        try:
+            cmds = {c["name"] for c in self.mon.cmd("query-commands")}
+        except RuntimeError as e:
+            self.qmp_error = str(e)
+            self.has_qmp_avic = False
+            return
+        self.has_qmp_avic = "query-avic" in cmds
+        if not self.has_qmp_avic:
+            self.log("avic_host: *** this QEMU has no query-avic: the AVIC counter "
+                     "checks cannot run (AVIC not implemented in it?) ***")
+        else:
+            first = self.mon.cmd("query-avic")
+            self.log("avic_host: query-avic: " + json.dumps(first[:1])[:400])
+
+    # --- the boot ----------------------------------------------------
+    def boot(self, kernel, initrd):
+        a = self.a
+        cpu = "max,svm=on" + (",avic=on" if a.avic == "on" else "")
+        vmm_args = ["--sync", "--n", str(a.n), "--timeout", str(a.vmm_timeout)]
+        vmm_args += a.payloads.split(",")
+        append = (f"console=ttyS0 panic=-1 oops=panic loglevel=4 "
+                  f"kvm_amd.avic={a.kvm_avic} avic.vmm={','.join(vmm_args)}")
+        tmp = tempfile.mkdtemp(prefix="avic-host-")
+        qmp = os.path.join(tmp, "qmp.sock")
+        cmd = [a.qemu, "-machine", "q35", "-accel", "tcg", "-cpu", cpu,
+               "-smp", "4", "-m", "1G", "-kernel", kernel, "-initrd", initrd,
+               "-append", append, "-nodefaults", "-display", "none", "-vga", "none",
+               "-monitor", "none", "-no-reboot",
+               "-chardev", f"stdio,id=con,signal=off,logfile={a.dir}/console.log",
+               "-serial", "chardev:con", "-qmp", f"unix:{qmp},server=on,wait=off"]
+        if a.icount:
+            cmd += ["-icount", "shift=0"]
+        cmd += a.qemu_arg
+        fw = self.firmware()
+        if fw:
+            cmd += ["-L", fw]
+        self.log("avic_host: " + " ".join(cmd))
+        errf = open(os.path.join(a.dir, "qemu.err"), "w")
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=errf)
+        lines = queue.Queue()
+
+        def reader():
+            buf = b""
+            while True:
+                chunk = proc.stdout.read1(4096)
+                if not chunk:
+                    break
+                buf += chunk
+                while b"\n" in buf:
+                    line, buf = buf.split(b"\n", 1)
+                    lines.put(line.decode("utf-8", "replace").rstrip("\r"))
+            if buf:
+                lines.put(buf.decode("utf-8", "replace"))
+            lines.put(None)
+
+        threading.Thread(target=reader, daemon=True).start()
+        deadline = time.monotonic() + a.timeout
+        # L1 itself may hang (a soft lockup: then the VMM's own timeout
+        # never fires): no VMM line for this long ends the boot.
+        self.last_progress = time.monotonic()
+        stall = a.vmm_timeout + 40
+        try:
+            self.mon = Monitor(qmp, timeout=60, connect_timeout=60, proc=proc)
+            self.probe_qmp()
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    self.log(f"avic_host: timeout after {a.timeout} s")
+                    self.hung = f"the boot timed out after {a.timeout} s"
+                    break
+                if time.monotonic() - self.last_progress > stall:
+                    self.log(f"avic_host: *** L1 made no progress for {stall} s "
+                             f"(soft lockups: {self.lockups}); giving up ***")
+                    self.hung = (f"L1 hung: no VMM progress for {stall} s, "
+                                 f"{self.lockups} soft lockup reports")
+                    break
+                try:
+                    line = lines.get(timeout=min(left, 5))
+                except queue.Empty:
+                    if proc.poll() is not None and lines.empty():
+                        break
+                    continue
+                if line is None:
+                    break
+                if line.startswith(("AVIC-", "IRQHINT-")):
+                    self.last_progress = time.monotonic()
+                if a.echo:
+                    print("  | " + line, flush=True)
+                self.on_line(line, proc)
+        finally:
+            if self.mon:
+                self.mon.close()
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+            errf.close()
+            for f in glob.glob(os.path.join(tmp, "*")):
+                os.unlink(f)
+            os.rmdir(tmp)
+        err = open(os.path.join(a.dir, "qemu.err")).read().strip()
+        if err:
+            self.log("avic_host: QEMU stderr: " + err.replace("\n", "\n    "))
+        return proc.returncode
+
+    def answer(self, proc):
+        try:
+            proc.stdin.write(b"go\n")
+            proc.stdin.flush()
+        except OSError:
+            pass
+
+    def on_line(self, line, proc):
+        if line.startswith("AVIC-PHASE "):
+            w = line.split()
+            p = w[1]
+            ph = self.phase.setdefault(p, {})
+            if w[2] == "BEGIN":
+                ph["begin"] = self.query_avic()
+                ph["t0"] = time.monotonic()
+            elif w[2] == "END":
+                ph["end"] = self.query_avic()
+                ph["t1"] = time.monotonic()
+                ph["ipis"] = int(w[3].split("=")[1]) if len(w) > 3 else 0
+            self.answer(proc)
+        elif line.startswith("AVIC-VMM: "):
+            self.log(line)
+            w = line.split(None, 3)
+            if len(w) >= 3 and w[2] in ("PASS", "FAIL"):
+                self.payload_result[w[1]] = (w[2], w[3] if len(w) > 3 else "")
+        elif line.startswith("AVIC-L1: "):
+            self.log(line)
+            rest = line[len("AVIC-L1: "):]
+            if rest.startswith("kvm_amd avic="):
+                self.l1["avic-param"] = rest.split("=", 1)[1]
+            elif rest.startswith("dmesg-avic "):
+                self.l1["dmesg-avic"] = rest.split()[1]
+            elif rest.startswith("dmesg: "):
+                self.l1["dmesg"].append(rest[7:])
+            elif rest.startswith("inhibit "):
+                self.l1["inhibits"].append(rest[8:])
+            elif rest.startswith("trace "):
+                w = rest.split()
+                self.l1["trace"][w[1]] = int(w[2])
+        elif line.startswith("IRQHINT-TEST-EXIT: "):
+            self.exit_status = int(line.split()[1])
+        elif "soft lockup" in line:
+            self.lockups += 1
+            if self.lockups <= 3:
+                self.log("L1: " + line)
+        elif "Kernel panic" in line or "BUG:" in line or "Oops" in line:
+            self.log("L1: " + line)
+
+    # --- checks ----------------------------------------------------
+    def table(self, p, d, ipis):
+        per = f"{d['non-intr'] / ipis:.3f}" if ipis else "-"
+        self.log(f"  {p}: interrupts sent {ipis}; #VMEXITs to L1 {d['vmexits']} "
+                 f"(not INTR: {d['non-intr']} = {per} per interrupt); "
+                 + " ".join(f"{k}={d[k]}" for k in COUNTERS if k != "vmexits"))
+        if d["codes"]:
+            self.log("    exit codes: " + ", ".join(
+                f"{c:#x} {exit_name(c)} {n}" for c, n in sorted(d["codes"].items())))
+
+    def check(self, rc):
+        a = self.a
+        on = a.avic == "on" and a.kvm_avic == "1"
+        wanted = a.payloads.split(",")
+        if wanted == ["all"]:
+            wanted = ["self-ipi", "ping-pong", "ipi-halted", "timer", "tpr", "msi"]
+        wanted = [w.split(":")[0] for w in wanted]
+
+        booted = self.l1["avic-param"] is not None
+        if not booted:
+            self.result("fail", "L1 booted and loaded kvm_amd",
+                        f"no report from L1 (QEMU status {rc}, console {a.dir}/console.log)")
+        # What KVM says.
+        if booted and on:
+            if self.l1["dmesg-avic"] == "enabled" and self.l1["avic-param"] == "Y":
+                self.result("pass", "kvm_amd avic=1 reports AVIC enabled")
+            else:
+                self.result("fail", "kvm_amd avic=1 reports AVIC enabled",
+                            f"dmesg 'AVIC enabled' {self.l1['dmesg-avic']}, parameter avic="
+                            f"{self.l1['avic-param']} (CPUID 8000_000A EDX[13] missing: "
+                            "QEMU without AVIC?)")
+            bad = []
+            for line in self.l1["inhibits"]:
+                # "N set reason=R, inhibits=0x.."
+                w = line.split()
+                if len(w) >= 3 and w[1] == "set":
+                    reason = int(w[2].split("=")[1].rstrip(","))
+                    if reason != INHIBIT_ABSENT:
+                        bad.append(line)
+            if "kvm_apicv_inhibit_changed" not in self.l1["trace"]:
+                self.result("skip", "KVM's VMs are not AVIC-inhibited",
+                            "no kvm_apicv_inhibit_changed tracepoint")
+            elif self.l1["dmesg-avic"] != "enabled":
+                self.result("fail", "KVM's VMs are not AVIC-inhibited",
+                            "AVIC not enabled in kvm_amd")
+            elif bad:
+                self.result("fail", "KVM's VMs are not AVIC-inhibited",
+                            "kvm_apicv_inhibit_changed: " + "; ".join(bad))
+            else:
+                self.result("pass", "KVM's VMs are not AVIC-inhibited")
+        elif booted:
+            if self.l1["avic-param"] == "N" and self.l1["dmesg-avic"] != "enabled":
+                self.result("pass", "kvm_amd runs without AVIC")
+            else:
+                self.result("fail", "kvm_amd runs without AVIC",
+                            f"avic={self.l1['avic-param']}, dmesg {self.l1['dmesg-avic']}")
+
+        # The payloads.
+        for p in wanted:
+            r = self.payload_result.get(p)
+            if r is None:
+                self.result("fail", f"payload {p}", "did not report"
+                            + (f" ({self.hung})" if self.hung else "")
+                            + f"; console {a.dir}/console.log")
+            elif r[0] == "PASS":
+                self.result("pass", f"payload {p}")
+            else:
+                self.result("fail", f"payload {p}", r[1])
+
+        # Counted from outside.
+        counted = {}
+        for p in wanted:
+            ph = self.phase.get(p, {})
+            if ph.get("begin") and ph.get("end"):
+                counted[p] = delta(ph["begin"], ph["end"])
+                self.table(p, counted[p], ph.get("ipis", 0))
+        if not self.has_qmp_avic:
+            why = ("this QEMU has no query-avic"
+                   + (f" ({self.qmp_error})" if self.qmp_error else ""))
+            status = "fail" if a.avic == "on" else "skip"
+            self.result(status, "QEMU counts AVIC over QMP (query-avic)", why)
+            names = (["avic-vmruns grow in every payload",
+                      "ping-pong: 0 #VMEXITs to L1 per IPI (other than INTR)",
+                      "ipi-halted: IPIs to a halted vCPU exit as AVIC_INCOMPLETE_IPI",
+                      "msi: KVM rings the doorbell of a running vCPU"] if on else
+                     ["ping-pong: >= 1 #VMEXIT per IPI without AVIC",
+                      "no VMRUN has AVIC enabled"])
+            for n in names:
+                self.result(status, n, why)
+            return
+        self.result("pass", "QEMU counts AVIC over QMP (query-avic)")
+        # A count over a payload that failed proves nothing.
+        for p in list(counted):
+            if self.payload_result.get(p, ("",))[0] != "PASS":
+                del counted[p]
+        pp = counted.get("ping-pong")
+        ppi = self.phase.get("ping-pong", {}).get("ipis", 0)
+        if on:
+            missing = [p for p in wanted if p not in counted]
+            flat = [p for p in counted if counted[p]["avic-vmruns"] <= 0]
+            if missing or flat:
+                self.result("fail", "avic-vmruns grow in every payload",
+                            f"no AVIC VMRUN in {', '.join(flat)}" if flat else
+                            f"failed or not counted: {', '.join(missing)}")
+            else:
+                self.result("pass", "avic-vmruns grow in every payload")
+            name = "ping-pong: 0 #VMEXITs to L1 per IPI (other than INTR)"
+            if pp is None or not ppi:
+                self.result("fail", name, "ping-pong failed or not counted")
+            elif pp["non-intr"] == 0 and pp["ipis"] >= ppi:
+                self.result("pass", name)
+            else:
+                self.result("fail", name,
+                            f"{pp['non-intr']} exits for {ppi} IPIs ("
+                            + ", ".join(f"{c:#x} {exit_name(c)} {n}"
+                                        for c, n in sorted(pp["codes"].items())
+                                        if c != SVM_EXIT_INTR)
+                            + f"); accelerated IPIs {pp['ipis']}")
+            h = counted.get("ipi-halted")
+            hi = self.phase.get("ipi-halted", {}).get("ipis", 0)
+            name = "ipi-halted: IPIs to a halted vCPU exit as AVIC_INCOMPLETE_IPI"
+            if "ipi-halted" not in wanted:
+                pass
+            elif h is None or not hi:
+                self.result("fail", name, "ipi-halted failed or not counted")
+            elif h["incomplete-ipi"] >= hi:
+                self.result("pass", name)
+            else:
+                self.result("fail", name,
+                            f"incomplete-ipi {h['incomplete-ipi']} for {hi} IPIs")
+            m = counted.get("msi")
+            name = "msi: KVM rings the doorbell of a running vCPU"
+            if "msi" not in wanted:
+                pass
+            elif m is None:
+                self.result("fail", name, "msi failed or not counted")
+            elif m["doorbells"] > 0:
+                self.result("pass", name)
+            else:
+                self.result("fail", name, "no doorbell during msi")
+        else:
+            name = "ping-pong: >= 1 #VMEXIT per IPI without AVIC"
+            if pp is None or not ppi:
+                self.result("fail", name, "ping-pong failed or not counted")
+            elif pp["non-intr"] >= ppi:
+                self.result("pass", name)
+            else:
+                self.result("fail", name, f"{pp['non-intr']} exits for {ppi} IPIs")
+            used = [p for p in counted if counted[p]["avic-vmruns"]]
+            if used:
+                self.result("fail", "no VMRUN has AVIC enabled",
+                            "avic-vmruns grew in " + ", ".join(used))
+            else:
+                self.result("pass", "no VMRUN has AVIC enabled")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--qemu", default=os.environ.get("QEMU"))
+    ap.add_argument("--fw")
+    ap.add_argument("--series", default="6.1", choices=("6.1", "6.12"))
+    ap.add_argument("--avic", default="on", choices=("on", "off"),
+                    help="the -cpu avic property")
+    ap.add_argument("--kvm-avic", default="1", choices=("1", "0"),
+                    help="kvm_amd's avic parameter")
+    ap.add_argument("--dir", help="work and log directory [a new temporary one]")
+    ap.add_argument("--initrd", help="initramfs to use; built there when missing")
+    ap.add_argument("--vmm", help="avic-vmm binary [built with make]")
+    ap.add_argument("--payloads", default="all")
+    ap.add_argument("--n", type=int, default=1000, help="ping-pong round trips")
+    ap.add_argument("--timeout", type=int, default=300, help="for the whole boot")
+    ap.add_argument("--vmm-timeout", type=int, default=60, help="per payload")
+    ap.add_argument("--icount", action="store_true", help="-icount shift=0")
+    ap.add_argument("--qemu-arg", action="append", default=[],
+                    help="one more QEMU argument (repeatable)")
+    ap.add_argument("--label", default="")
+    ap.add_argument("--echo", action="store_true", help="copy the console here")
+    ap.add_argument("--json", help="write the counters and results here")
+    a = ap.parse_args()
+    if not a.qemu:
+        b = subprocess.run([os.path.join(REPO, "configure"), "--print-builddir"],
+                           capture_output=True, text=True).stdout.strip()
+        a.qemu = os.path.join(b, "qemu-system-x86_64")
+    if not os.access(a.qemu, os.X_OK):
+        print(f"avic_host: no QEMU at {a.qemu}", file=sys.stderr)
+        return 2
+    a.dir = a.dir or tempfile.mkdtemp(prefix="avic-")
+    os.makedirs(a.dir, exist_ok=True)
+    if os.path.exists(os.path.join(a.dir, "results.tsv")):
+        os.unlink(os.path.join(a.dir, "results.tsv"))
+    r = Run(a)
+    t0 = time.monotonic()
+    try:
+        kernel = r.kernel()
+        vmm = r.build_vmm()
+        initrd = r.build_initrd(vmm)
+    except (subprocess.CalledProcessError, OSError) as e:
+        r.log(f"avic_host: preparing failed: {e} (log {a.dir}/host.log)")
+        return 2
+    rc = r.boot(kernel, initrd)
+    r.log(f"avic_host: boot took {time.monotonic() - t0:.1f} s (QEMU status {rc}, "
+          f"guest status {r.exit_status})")
+    r.check(rc)
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump({"results": r.results, "payloads": r.payload_result,
+                       "phases": {p: {k: v for k, v in ph.items()}
+                                  for p, ph in r.phase.items()},
+                       "l1": r.l1}, f, indent=1, default=str)
+    return 1 if any(s == "fail" for s, _, _ in r.results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
