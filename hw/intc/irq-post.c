@@ -162,3 +162,15 @@ IrqPostResult irq_post(const IrqPostDest *d, unsigned vector)
     }
     return IRQ_POST_NOTIFIED;
 }
+
+static IrqPostDoorbellFn *irq_post_doorbell_fn;
+
+void irq_post_set_doorbell(IrqPostDoorbellFn *fn)
+{
+    irq_post_doorbell_fn = fn;
+}
+
+bool irq_post_doorbell(uint32_t apic_id)
+{
+    return irq_post_doorbell_fn && irq_post_doorbell_fn(apic_id);
+}

@@ -226,6 +226,20 @@ static void avic_ring(CPUX86State *env, uint32_t apic_id)
     cpu_interrupt(cs, CPU_INTERRUPT_AVIC_DOORBELL);
 }
 
+/* The posting engine's doorbell, for devices.  BQL held. */
+static bool avic_device_doorbell(uint32_t apic_id)
+{
+    CPUState *cs = avic_cpu_by_apic_id(apic_id);
+
+    if (!cs || !(X86_CPU(cs)->env.features[FEAT_SVM] & CPUID_SVM_AVIC)) {
+        return false;
+    }
+    qatomic_inc(&X86_CPU(cs)->avic_stats.doorbells);
+    trace_avic_doorbell(-1, cs->cpu_index);
+    cpu_interrupt(cs, CPU_INTERRUPT_AVIC_DOORBELL);
+    return true;
+}
+
 void avic_doorbell_write(CPUX86State *env, uint64_t val)
 {
     BQL_LOCK_GUARD();
@@ -619,6 +633,7 @@ void avic_cpu_realize(X86CPU *cpu)
      * (of the CPU, its owner) would stay engaged.
      */
     cpu->avic_vapic->disable_reentrancy_guard = true;
+    irq_post_set_doorbell(avic_device_doorbell);
     cpu_address_space_init(cs, X86ASIdx_AVIC, "cpu-avic", cpu->avic_vapic);
 }
 
