@@ -31,6 +31,7 @@
 #include "hw/qdev-properties.h"
 #include "exec/memory.h"
 #include "migration/vmstate.h"
+#include "hw/intc/irq-post.h"
 #include "gim-internal.h"
 #include "trace.h"
 
@@ -44,30 +45,27 @@ bool gim_enabled(GIMState *s)
 }
 
 /*
- * Map @len bytes of guest RAM at bus address @addr as the device sees it
- * (bus mastering on), as DMA does: writable RAM only, never a bounce
- * buffer or ROM.  Returns NULL (and leaves nothing to undo) otherwise.
- * gim_ram_unmap() marks what was written dirty and drops translated code
- * on it, like the end of any DMA write.
+ * Guest RAM as the device sees it (bus mastering on), as DMA does: the
+ * posting engine's rules (hw/intc/irq-post.c): writable RAM only, never a
+ * bounce buffer or ROM; unmapping marks what was written dirty.
  */
 static void *gim_ram_map(GIMState *s, uint64_t addr, hwaddr len,
                          MemoryRegionCache *c)
 {
-    AddressSpace *as = pci_get_address_space(PCI_DEVICE(s));
-
-    if (address_space_cache_init(c, as, addr, len, true) < len || !c->ptr) {
-        address_space_cache_destroy(c);
-        return NULL;
-    }
-    return c->ptr;
+    return irq_post_map(pci_get_address_space(PCI_DEVICE(s)), addr, len, c);
 }
 
-static void gim_ram_unmap(MemoryRegionCache *c, hwaddr written)
+/* The IRR of (@guest, @dest) for the posting engine. */
+static IrqPostIRR gim_irr(GIMState *s, unsigned guest, unsigned dest)
 {
-    if (written) {
-        address_space_cache_invalidate(c, 0, written);
-    }
-    address_space_cache_destroy(c);
+    return (IrqPostIRR) {
+        .as = pci_get_address_space(PCI_DEVICE(s)),
+        .attrs = MEMTXATTRS_UNSPECIFIED,
+        .base = s->table_base + GIM_IRR_OFFSET(guest, dest, s->table_dests),
+        .stride = 4,
+        .cache = s->table_cached ? &s->table_cache : NULL,
+        .cache_base = s->table_base,
+    };
 }
 
 static void gim_notify(GIMState *s, unsigned vector)
@@ -87,58 +85,31 @@ static void gim_notify(GIMState *s, unsigned vector)
 static bool gim_irr_set(GIMState *s, unsigned guest, unsigned dest,
                         unsigned vector, bool *was_set)
 {
-    uint64_t addr = s->table_base +
-                    GIM_IRR_OFFSET(guest, dest, s->table_dests) +
-                    GIM_IRR_WORD(vector) * 4;
-    uint32_t bit = GIM_IRR_BIT(vector);
-    MemoryRegionCache c;
-    uint32_t *word;
-    uint32_t old;
+    IrqPostIRR irr = gim_irr(s, guest, dest);
 
-    if (s->table_cached) {
-        hwaddr off = addr - s->table_base;
-
-        word = (uint32_t *)(s->table_cache.ptr + off);
-        old = qatomic_fetch_or(word, cpu_to_le32(bit));
-        address_space_cache_invalidate(&s->table_cache, off, 4);
-        *was_set = le32_to_cpu(old) & bit;
-        return true;
-    }
-
-    word = gim_ram_map(s, addr, 4, &c);
-    if (!word) {
+    *was_set = false;
+    if (!irq_post_irr_set(&irr, vector, was_set)) {
         qemu_log_mask(LOG_GUEST_ERROR, "%s: pending table word 0x%" PRIx64
-                      " is not in RAM\n", __func__, addr);
+                      " is not in RAM\n", __func__,
+                      (uint64_t)irr.base + GIM_IRR_WORD(vector) * 4);
         s->status |= GIM_STATUS_TABLE_ERROR;
-        *was_set = false;
         return false;
     }
-    old = qatomic_fetch_or(word, cpu_to_le32(bit));
-    gim_ram_unmap(&c, 4);
-    *was_set = le32_to_cpu(old) & bit;
     return true;
 }
 
-/* Read the IRR of (@guest, @dest) into @irr; false when not in RAM. */
+/* Read the IRR of (@guest, @dest) into @words; false when not in RAM. */
 static bool gim_irr_read(GIMState *s, unsigned guest, unsigned dest,
-                         uint32_t irr[GIM_IRR_WORDS])
+                         uint32_t words[GIM_IRR_WORDS])
 {
-    uint64_t addr = s->table_base + GIM_IRR_OFFSET(guest, dest,
-                                                   s->table_dests);
-    MemoryRegionCache c;
-    uint32_t *p;
+    IrqPostIRR irr = gim_irr(s, guest, dest);
 
-    p = gim_ram_map(s, addr, GIM_IRR_SIZE, &c);
-    if (!p) {
+    if (!irq_post_irr_read(&irr, words)) {
         qemu_log_mask(LOG_GUEST_ERROR, "%s: pending table entry 0x%" PRIx64
-                      " is not in RAM\n", __func__, addr);
+                      " is not in RAM\n", __func__, (uint64_t)irr.base);
         s->status |= GIM_STATUS_TABLE_ERROR;
         return false;
     }
-    for (int i = 0; i < GIM_IRR_WORDS; i++) {
-        irr[i] = le32_to_cpu(qatomic_read(&p[i]));
-    }
-    gim_ram_unmap(&c, 0);
     return true;
 }
 
@@ -188,7 +159,7 @@ static void gim_log(GIMState *s, unsigned guest, unsigned dest,
         return;
     }
     memcpy(p, &rec, sizeof(rec));
-    gim_ram_unmap(&c, sizeof(rec));
+    irq_post_unmap(&c, sizeof(rec));
     /* The record before the tail that publishes it. */
     smp_wmb();
     trace_gim_log(s, guest, dest, vector, s->log_tail);

@@ -52,34 +52,64 @@ bool irq_post_is_ram(AddressSpace *as, hwaddr addr, hwaddr len, bool write)
     return true;
 }
 
+/*
+ * One atomic operation, in an if/else: Debian 12's GCC 12.2 at -O2 drops
+ * the OR of a fetch-or followed by a conditional fetch-and on the same
+ * word (it writes the old value back).
+ */
+static uint32_t irq_post_word_op(uint32_t *word, uint32_t set,
+                                 uint32_t clear)
+{
+    if (set) {
+        return le32_to_cpu(qatomic_fetch_or(word, cpu_to_le32(set)));
+    }
+    return le32_to_cpu(qatomic_fetch_and(word, cpu_to_le32(~clear)));
+}
+
 bool irq_post_word_update(AddressSpace *as, hwaddr addr, uint32_t set,
                           uint32_t clear, uint32_t *old)
 {
     MemoryRegionCache c;
-    uint32_t *word = irq_post_map(as, addr, 4, &c);
+    uint32_t *word;
     uint32_t was;
 
-    if (!word || (addr & 3)) {
-        if (word) {
-            irq_post_unmap(&c, 0);
-        }
+    if (addr & 3) {
         return false;
     }
-    /*
-     * One atomic operation, in an if/else: Debian 12's GCC 12.2 at -O2
-     * drops the OR of a fetch-or followed by a conditional fetch-and on
-     * the same word (it writes the old value back).
-     */
-    if (set) {
-        was = le32_to_cpu(qatomic_fetch_or(word, cpu_to_le32(set)));
-    } else {
-        was = le32_to_cpu(qatomic_fetch_and(word, cpu_to_le32(~clear)));
+    word = irq_post_map(as, addr, 4, &c);
+    if (!word) {
+        return false;
     }
+    was = irq_post_word_op(word, set, clear);
     irq_post_unmap(&c, 4);
     if (old) {
         *old = was;
     }
     return true;
+}
+
+/* The word at @addr through @irr's cache, if the cache holds it. */
+static bool irq_post_cached_update(const IrqPostIRR *irr, hwaddr addr,
+                                   uint32_t set, uint32_t clear,
+                                   uint32_t *old)
+{
+    hwaddr off = addr - irr->cache_base;
+
+    if (!irr->cache || addr < irr->cache_base || (addr & 3) ||
+        off + 4 > irr->cache->len || off + 4 < off) {
+        return false;
+    }
+    *old = irq_post_word_op((uint32_t *)((uint8_t *)irr->cache->ptr + off),
+                            set, clear);
+    address_space_cache_invalidate(irr->cache, off, 4);
+    return true;
+}
+
+static bool irq_post_irr_update(const IrqPostIRR *irr, hwaddr addr,
+                                uint32_t set, uint32_t clear, uint32_t *old)
+{
+    return irq_post_cached_update(irr, addr, set, clear, old) ||
+           irq_post_word_update(irr->as, addr, set, clear, old);
 }
 
 static hwaddr irq_post_word_addr(const IrqPostIRR *irr, unsigned vector)
@@ -91,8 +121,8 @@ bool irq_post_irr_set(const IrqPostIRR *irr, unsigned vector, bool *was_set)
 {
     uint32_t bit = 1u << (vector % 32), old;
 
-    if (!irq_post_word_update(irr->as, irq_post_word_addr(irr, vector),
-                              bit, 0, &old)) {
+    if (!irq_post_irr_update(irr, irq_post_word_addr(irr, vector), bit, 0,
+                             &old)) {
         return false;
     }
     if (was_set) {
@@ -103,8 +133,10 @@ bool irq_post_irr_set(const IrqPostIRR *irr, unsigned vector, bool *was_set)
 
 bool irq_post_irr_clear(const IrqPostIRR *irr, unsigned vector)
 {
-    return irq_post_word_update(irr->as, irq_post_word_addr(irr, vector),
-                                0, 1u << (vector % 32), NULL);
+    uint32_t old;
+
+    return irq_post_irr_update(irr, irq_post_word_addr(irr, vector), 0,
+                               1u << (vector % 32), &old);
 }
 
 bool irq_post_irr_read(const IrqPostIRR *irr,

@@ -27,6 +27,12 @@ typedef struct IrqPostIRR {
     MemTxAttrs attrs;
     hwaddr base;                /* the first word */
     unsigned stride;            /* 4: packed; 16: an APIC register page */
+    /*
+     * Optional: a writable cache of the RAM that holds the IRR, from
+     * @cache_base (kept valid by its owner across memory map changes).
+     */
+    MemoryRegionCache *cache;
+    hwaddr cache_base;
 } IrqPostIRR;
 
 #define IRQ_POST_IRR_WORDS      8
