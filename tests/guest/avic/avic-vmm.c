@@ -563,17 +563,22 @@ static int signal_msi(struct vm *vm, uint32_t dest, uint32_t vec, char *why, siz
     return 0;
 }
 
+/* Signal MSI number @i (vector @vec) to @cpu and wait until it arrives. */
+static int msi_once(struct run_state *rs, uint32_t cpu, uint32_t vec,
+                    uint32_t i, const char *what)
+{
+    if (signal_msi(rs->vm, cpu, vec, rs->why, sizeof(rs->why)) < 0) {
+        return -1;
+    }
+    rs->vm->sh->sent++;
+    want_cpu = cpu, want_vec = vec, want_n = i;
+    return wait_flag(rs, what, want_reached, 0, 0);
+}
+
 static int drive_msi(struct run_state *rs, uint32_t n)
 {
-    struct vm *vm = rs->vm;
-
     for (uint32_t i = 1; i <= n; i++) {
-        if (signal_msi(vm, 0, V_MSI_RUN, rs->why, sizeof(rs->why)) < 0) {
-            return -1;
-        }
-        vm->sh->sent++;
-        want_cpu = 0, want_vec = V_MSI_RUN, want_n = i;
-        if (wait_flag(rs, "the running vCPU's MSI", want_reached, 0, 0) < 0) {
+        if (msi_once(rs, 0, V_MSI_RUN, i, "the running vCPU's MSI") < 0) {
             return -1;
         }
     }
@@ -589,16 +594,11 @@ static int drive_msi(struct run_state *rs, uint32_t n)
             }
             usleep(2000);
         }
-        if (signal_msi(vm, 1, V_MSI_HALT, rs->why, sizeof(rs->why)) < 0) {
-            return -1;
-        }
-        vm->sh->sent++;
-        want_cpu = 1, want_vec = V_MSI_HALT, want_n = i;
-        if (wait_flag(rs, "the halted vCPU's MSI", want_reached, 0, 0) < 0) {
+        if (msi_once(rs, 1, V_MSI_HALT, i, "the halted vCPU's MSI") < 0) {
             return -1;
         }
     }
-    vm->sh->vmm_done = 1;
+    rs->vm->sh->vmm_done = 1;
     return 0;
 }
 
