@@ -18,6 +18,10 @@ void guest_isr(struct guest *g, struct frame *f)
     u32 v = f->vector;
     u32 phys;
 
+    if (g->isr_hook) {
+        g->isr_hook(g, f);
+        return;
+    }
     if (g->t_raise) {
         u64 t = ((u64)f->tsc_hi << 32) | f->tsc_lo;
         u32 d = (u32)(t - g->t_raise);

@@ -10,6 +10,7 @@ struct guest guest_a, guest_b;
 volatile u32 l1_count[256];
 volatile u32 l1_eois;
 volatile u32 l1_irqs;
+bool (*l1_hook)(struct frame *f);
 struct route routes[256];
 u32 failures;
 
@@ -217,6 +218,9 @@ static void l1_isr(struct frame *f)
 {
     u32 v = f->vector;
 
+    if (l1_hook && l1_hook(f)) {
+        return;
+    }
     l1_count[v]++;
     if (v < 32 && v != 2) {
         printf("FAIL: L1 exception %u error %x at eip %x\n", v, f->error, f->eip);

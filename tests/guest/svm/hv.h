@@ -65,6 +65,8 @@ struct guest {
     u32 pending_bits[8];        /* vectors with inject_pending != 0 */
     u32 exits, intr_exits, vmmcall_exits, other_exits, err_exits;
     u32 injected;
+    /* When set, the guest's interrupts go here instead (avic.c). */
+    void (*isr_hook)(struct guest *g, struct frame *f);
 };
 
 extern struct guest guest_a, guest_b;
@@ -73,6 +75,8 @@ extern struct guest guest_a, guest_b;
 extern volatile u32 l1_count[256];
 extern volatile u32 l1_eois;
 extern volatile u32 l1_irqs;        /* external interrupts L1 took */
+/* When set, L1's interrupts and exceptions go here first; true: handled. */
+extern bool (*l1_hook)(struct frame *f);
 
 /* Routing of physical vectors to (guest, guest vector), as a hypervisor
  * that assigned devices would keep it. */

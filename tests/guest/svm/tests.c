@@ -15,6 +15,7 @@
  */
 #include <stdarg.h>
 #include "hv.h"
+#include "avic-tests.h"
 
 #define V_DEV_A     0x40    /* guest A's assigned device (self-IPI) */
 #define V_A         0x41    /* ... as guest A sees it */
@@ -39,8 +40,9 @@ static u8 hsave[4096] __attribute__((aligned(4096)));
 static u32 opt_n = 100;
 static int opt_idts = -1;
 static bool opt_magic;
-static bool opt_halt;     /* halt instead of exiting QEMU (monitor checks) */
-static u64 ram_end;
+bool opt_halt;            /* halt instead of exiting QEMU (monitor checks) */
+int opt_avic = -1;        /* avic=0|1: what CPUID 8000_000A EDX[13] must say */
+u64 ram_end;
 
 static bool idts_cpuid(void)
 {
@@ -828,6 +830,7 @@ static const struct {
     { "bad-table", test_bad_table },
     { "nmi", test_nmi },
     { "cpuid", test_cpuid },
+    AVIC_TESTS
 };
 
 static const char *next_word(const char *s, char *buf, u32 size)
@@ -894,6 +897,10 @@ void kmain(u32 magic, u32 *mbi)
             opt_magic = true;
         } else if (!strcmp(word, "halt")) {
             opt_halt = true;
+        } else if (!strcmp(word, "avic=0")) {
+            opt_avic = 0;
+        } else if (!strcmp(word, "avic=1")) {
+            opt_avic = 1;
         }
     }
     printf("test %s, n=%u, RAM ends at %x\n", test, opt_n, (u32)ram_end);
