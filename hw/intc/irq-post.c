@@ -15,7 +15,12 @@
 void *irq_post_map(AddressSpace *as, hwaddr addr, hwaddr len,
                    MemoryRegionCache *c)
 {
-    if (address_space_cache_init(c, as, addr, len, true) < len || !c->ptr) {
+    /*
+     * The section, not only the RAM behind it: a read-only mapping of RAM
+     * (e.g. the BIOS shadow once PAM made it read-only) is not writable.
+     */
+    if (address_space_cache_init(c, as, addr, len, true) < len || !c->ptr ||
+        c->mrs.readonly) {
         address_space_cache_destroy(c);
         return NULL;
     }
