@@ -4,11 +4,14 @@
 # AVIC benchmark: one IPI from an L2 vCPU to another running L2 vCPU, with
 # AVIC (-cpu max,svm=on,avic=on) vs without (-cpu max,svm=on), side by
 # side in one run.  L1 is Debian's unmodified KVM (kvm_amd avic=1; the
-# 6.1 kernel, KERNEL=6.12 for the other); L2 is the ping-pong payload of
+# 6.1 kernel, KERNEL=6.12 for the other); L2 is a ping-pong payload of
 # our small VMM (tests/guest/avic/avic-vmm.c): N round trips between two
-# vCPUs that spin with IF=1, so 2N IPIs.
+# vCPUs, so 2N IPIs.  PAYLOAD=ping-pong-hlt (the default): the waiting
+# vCPU halts in the guest (the VMM turns HLT exits off), so that -icount's
+# round robin does not count spinning; PAYLOAD=ping-pong: it spins.
 #
-# Usage: bench/avic.sh BUILD_DIR        (N=round trips [300], KERNEL=6.1|6.12)
+# Usage: bench/avic.sh BUILD_DIR  (N=round trips [300], KERNEL=6.1|6.12,
+#                                  PAYLOAD=ping-pong-hlt|ping-pong)
 #
 # Both boots run under -icount shift=0: the TSC counts executed guest
 # instructions (all vCPUs, L1 and L2 together, 1 per ns).
@@ -28,7 +31,10 @@ QEMU=${QEMU:-$BUILD/qemu-system-x86_64}
 WORK=$BUILD/irqhint-bench-avic
 N=${N:-300}
 KERNEL=${KERNEL:-6.1}
+PAYLOAD=${PAYLOAD:-ping-pong-hlt}
 mkdir -p "$WORK"
+# The initramfs holds the VMM: build it again, from this tree.
+rm -f "$WORK"/initrd-*.cpio.gz
 
 [ -x "$QEMU" ] || { echo "avic: no $QEMU (run make first)" >&2; exit 1; }
 fw=$(dirname "$QEMU")/qemu-bundle/usr/local/share/qemu
@@ -37,7 +43,7 @@ run() {
     local mode=$1 rc=0
     /usr/bin/python3 "$ROOT/tests/guest/avic/avic_host.py" --qemu "$QEMU" \
         --fw "$fw" --series "$KERNEL" --avic "$mode" --dir "$WORK/$mode" \
-        --initrd "$WORK/initrd-$KERNEL.cpio.gz" --payloads "ping-pong" --n "$N" \
+        --initrd "$WORK/initrd-$KERNEL.cpio.gz" --payloads "$PAYLOAD:$N" \
         --icount --timeout 600 --vmm-timeout 120 --json "$WORK/$mode.json" \
         >"$WORK/$mode.log" 2>&1 || rc=$?
     if [ ! -s "$WORK/$mode.json" ]; then
@@ -49,10 +55,10 @@ run() {
 run on
 run off
 
-/usr/bin/python3 - "$WORK" "$N" "$KERNEL" <<'EOF'
+/usr/bin/python3 - "$WORK" "$N" "$KERNEL" "$PAYLOAD" <<'EOF'
 import json, re, sys
 
-work, n, kernel = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+work, n, kernel, payload = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 COUNTERS = ("vmexits", "avic-vmruns", "deliveries", "ipis", "doorbells",
             "incomplete-ipi", "noaccel")
 
@@ -61,12 +67,12 @@ def load(mode):
     j = json.load(open(f"{work}/{mode}.json"))
     r = {"ok": False, "why": "", "exits": None, "non_intr": None, "codes": {},
          "lat": None, "tput": None, "avic": j["l1"].get("dmesg-avic") == "enabled"}
-    res = j["payloads"].get("ping-pong")
+    res = j["payloads"].get(payload)
     if not res:
-        r["why"] = "ping-pong did not report"
+        r["why"] = payload + " did not report"
         return r
     if res[0] != "PASS":
-        r["why"] = "ping-pong failed: " + res[1]
+        r["why"] = payload + " failed: " + res[1]
         return r
     r["ok"] = True
     m = re.search(r"tsc_per_ipi=(\d+) ipi_latency_tsc=(-?\d+)/(-?\d+)/(-?\d+)", res[1])
@@ -74,7 +80,7 @@ def load(mode):
         r["tput"] = int(m.group(1))
         r["lat"] = int(m.group(3))
         r["lat_min"], r["lat_max"] = int(m.group(2)), int(m.group(4))
-    ph = j["phases"].get("ping-pong", {})
+    ph = j["phases"].get(payload, {})
     b, e = ph.get("begin"), ph.get("end")
     if b and e:
         codes = {}
@@ -104,7 +110,7 @@ def ratio(a, b):
     return "inf" if b == 0 else f"{a / b:.1f}x"
 
 
-print(f"AVIC vs no AVIC: {n} ping-pong round trips ({ipis} IPIs) between two running "
+print(f"AVIC vs no AVIC: {n} {payload} round trips ({ipis} IPIs) between two running "
       f"L2 vCPUs per side, L1 = Debian {kernel} KVM, TCG -icount shift=0, one run")
 for name, r in (("AVIC", on), ("no AVIC", off)):
     if not r["ok"]:

@@ -71,6 +71,8 @@ static const struct payload_def payloads[] = {
       "N rounds of TPR masking, PPR, nested priorities and EOI order" },
     { "msi", P_MSI, 2, 100,
       "N KVM_SIGNAL_MSI to a running vCPU, N to a halted one" },
+    { "ping-pong-hlt", P_PING_PONG_HLT, 2, 1000,
+      "ping-pong, the waiting vCPU halted in the guest (HLT exits off)" },
 };
 #define NPAYLOADS (int)(sizeof(payloads) / sizeof(payloads[0]))
 
@@ -312,7 +314,8 @@ static void setup_vcpu(struct vm *vm, struct vcpu *v, const struct kvm_cpuid2 *s
     }
 }
 
-static void vm_create(struct vm *vm, int kvm, const struct kvm_cpuid2 *sup, int nv)
+static void vm_create(struct vm *vm, int kvm, const struct kvm_cpuid2 *sup, int nv,
+                      int hlt_in_guest)
 {
     memset(vm, 0, sizeof(*vm));
     vm->kvm = kvm;
@@ -323,6 +326,17 @@ static void vm_create(struct vm *vm, int kvm, const struct kvm_cpuid2 *sup, int 
     }
     if (ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0) < 0) {
         die("KVM_CREATE_IRQCHIP: %s", strerror(errno));
+    }
+    if (hlt_in_guest) {
+        /* HLT does not exit: a halted vCPU still "runs" for AVIC. */
+        struct kvm_enable_cap cap = {
+            .cap = KVM_CAP_X86_DISABLE_EXITS,
+            .args[0] = KVM_X86_DISABLE_EXITS_HLT,
+        };
+
+        if (ioctl(vm->fd, KVM_ENABLE_CAP, &cap) < 0) {
+            die("KVM_CAP_X86_DISABLE_EXITS: %s", strerror(errno));
+        }
     }
     setup_memory(vm);
     for (int i = 0; i < nv; i++) {
@@ -623,6 +637,7 @@ static uint32_t expected(const struct payload_def *p, struct vm *vm, int cpu, in
     case P_SELF_IPI:
         return cpu < 2 && vec == V_SELF0 + cpu ? n : 0;
     case P_PING_PONG:
+    case P_PING_PONG_HLT:
         if (cpu == 0) {
             return vec == V_PONG ? n : vec == V_WARM_PONG ? PP_WARMUP : 0;
         }
@@ -675,7 +690,7 @@ static int run_payload(int kvm, const struct kvm_cpuid2 *sup, const struct paylo
     char details[1024] = "";
     size_t dl;
 
-    vm_create(&vm, kvm, sup, nv);
+    vm_create(&vm, kvm, sup, nv, p->id == P_PING_PONG_HLT);
     sh = vm.sh;
     sh->payload = p->id;
     sh->n = n;
@@ -774,7 +789,7 @@ stop:
     snprintf(details, sizeof(details), "n=%u ipis=%u vcpus=%d time=%.3fs", n, sh->sent, nv,
              t2 > t1 ? t2 - t1 : now() - t0);
     dl = strlen(details);
-    if (p->id == P_PING_PONG && ok && n) {
+    if ((p->id == P_PING_PONG || p->id == P_PING_PONG_HLT) && ok && n) {
         int64_t lat = sh->cpu[0].t_ipi_sum + sh->cpu[1].t_ipi_sum;
         int64_t mn = sh->cpu[0].t_ipi_min < sh->cpu[1].t_ipi_min ?
                      sh->cpu[0].t_ipi_min : sh->cpu[1].t_ipi_min;

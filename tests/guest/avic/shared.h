@@ -44,6 +44,7 @@ enum {
     P_TIMER,
     P_TPR,
     P_MSI,
+    P_PING_PONG_HLT,
     P_COUNT,
 };
 
