@@ -386,7 +386,8 @@ class Run:
         on = a.avic == "on" and a.kvm_avic == "1"
         wanted = a.payloads.split(",")
         if wanted == ["all"]:
-            wanted = ["self-ipi", "ping-pong", "ipi-halted", "timer", "tpr", "msi"]
+            wanted = ["self-ipi", "ping-pong", "ipi-halted", "timer", "tpr", "msi",
+                      "ping-pong-hlt"]
         wanted = [w.split(":")[0] for w in wanted]
 
         booted = self.l1["avic-param"] is not None

@@ -326,6 +326,14 @@ static void p_self_ipi(int cpu)
         SPIN_UNTIL(cpu, cond);                              \
     } while (0)
 
+#define WAIT_UNTIL(cpu, halt, cond) do {                    \
+        if (halt) {                                         \
+            HALT_UNTIL(cpu, cond);                          \
+        } else {                                            \
+            SPIN_UNTIL(cpu, cond);                          \
+        }                                                   \
+    } while (0)
+
 /* --- ping-pong between two running vCPUs ---------------------------- */
 
 static int pp_hook(int cpu, uint32_t vec)
@@ -347,7 +355,11 @@ static int pp_hook(int cpu, uint32_t vec)
     return 1;
 }
 
-static void p_ping_pong(int cpu)
+/*
+ * @halt: the waiting vCPU halts in the guest (the VMM turned HLT exits off)
+ * instead of spinning.
+ */
+static void p_ping_pong(int cpu, int halt)
 {
     struct vcpu_shared *me = &SH->cpu[cpu];
     struct vcpu_shared *peer = &SH->cpu[!cpu];
@@ -375,61 +387,14 @@ static void p_ping_pong(int cpu)
             me->t_send = rdtsc();
             send_ipi(peer->apic_id, V_PING);
             count_sent();
-            SPIN_UNTIL(cpu, me->count[V_PONG] >= i);
+            WAIT_UNTIL(cpu, halt, me->count[V_PONG] >= i);
             CHECK(cpu, me->count[V_PONG] == i, "round trip %u: %u pongs", i,
                   me->count[V_PONG]);
         }
         SH->t_end = rdtsc();
     } else {
         for (uint32_t i = 1; i <= n; i++) {
-            SPIN_UNTIL(cpu, me->count[V_PING] >= i);
-            CHECK(cpu, me->count[V_PING] == i, "round trip %u: %u pings", i,
-                  me->count[V_PING]);
-            me->t_send = rdtsc();
-            send_ipi(peer->apic_id, V_PONG);
-            count_sent();
-        }
-    }
-    sync_done(cpu);
-}
-
-/* The same, the waiting vCPU halted in the guest instead of spinning. */
-static void p_ping_pong_hlt(int cpu)
-{
-    struct vcpu_shared *me = &SH->cpu[cpu];
-    struct vcpu_shared *peer = &SH->cpu[!cpu];
-    uint32_t n = SH->n;
-
-    if (cpu > 1) {
-        spectator(cpu);
-    }
-    hook = pp_hook;
-    sti();
-    /* Warm-up (not measured): fault in whatever is faulted in lazily. */
-    for (uint32_t i = 1; i <= PP_WARMUP; i++) {
-        if (cpu == 0) {
-            send_ipi(peer->apic_id, V_WARM_PING);
-            SPIN_UNTIL(cpu, me->count[V_WARM_PONG] >= i);
-        } else {
-            SPIN_UNTIL(cpu, me->count[V_WARM_PING] >= i);
-            send_ipi(peer->apic_id, V_WARM_PONG);
-        }
-    }
-    sync_ready(cpu);
-    if (cpu == 0) {
-        SH->t_begin = rdtsc();
-        for (uint32_t i = 1; i <= n; i++) {
-            me->t_send = rdtsc();
-            send_ipi(peer->apic_id, V_PING);
-            count_sent();
-            HALT_UNTIL(cpu, me->count[V_PONG] >= i);
-            CHECK(cpu, me->count[V_PONG] == i, "round trip %u: %u pongs", i,
-                  me->count[V_PONG]);
-        }
-        SH->t_end = rdtsc();
-    } else {
-        for (uint32_t i = 1; i <= n; i++) {
-            HALT_UNTIL(cpu, me->count[V_PING] >= i);
+            WAIT_UNTIL(cpu, halt, me->count[V_PING] >= i);
             CHECK(cpu, me->count[V_PING] == i, "round trip %u: %u pings", i,
                   me->count[V_PING]);
             me->t_send = rdtsc();
@@ -735,8 +700,8 @@ void payload_main(int cpu)
 
     switch (SH->payload) {
     case P_SELF_IPI: p_self_ipi(cpu); break;
-    case P_PING_PONG: p_ping_pong(cpu); break;
-    case P_PING_PONG_HLT: p_ping_pong_hlt(cpu); break;
+    case P_PING_PONG: p_ping_pong(cpu, 0); break;
+    case P_PING_PONG_HLT: p_ping_pong(cpu, 1); break;
     case P_IPI_HALTED: p_ipi_halted(cpu); break;
     case P_TIMER: p_timer(cpu); break;
     case P_TPR: p_tpr(cpu); break;
