@@ -504,7 +504,8 @@ static void avic_icr_write(CPUX86State *env, uint32_t icrl)
     uint32_t icrh = avic_reg(env, AVIC_REG_ICR2);
     unsigned dm = (icrl >> AVIC_ICR_DM_SHIFT) & 7;
     unsigned vector = icrl & AVIC_ICR_VECTOR;
-    g_autofree AvicTarget *t = g_new(AvicTarget, AVIC_MAX_TARGETS);
+    /* On the stack: the exits below leave by longjmp. */
+    AvicTarget t[AVIC_MAX_TARGETS];
     unsigned bad, cause = AVIC_IPI_INVALID_INT_TYPE;
     int n = -1, stopped = -1;
 
