@@ -12,14 +12,15 @@
 # what the CPU did.  The kernel ends with "IDTS-RESULT: PASS|FAIL" on
 # COM1 and leaves through isa-debug-exit (status 33 on pass, 35 on fail).
 # The refusals (KVM, no SVM, other accelerators) are QEMU start-ups only.
+# The loop that boots and reports: tests/guest/svm/suite-lib.sh.
 # Logs: $LOGDIR/idt-shadow/.
 
+# shellcheck source=tests/guest/svm/suite-lib.sh
+. "$ROOT/tests/guest/svm/suite-lib.sh"
+
 idts_suite() {
-    local dir=$LOGDIR/idt-shadow
-    local qemu=$BUILD/qemu-system-x86_64
-    local kernel=$dir/build/svm-tests.elf
-    local fw=$BUILD/qemu-bundle/usr/local/share/qemu
     local on="qemu64,svm=on,idt-shadow=on" off="qemu64,svm=on"
+    # shellcheck disable=SC2034 # boots and mons: passed by name to svm_suite
     local -a boots=(
         # name @ -cpu @ -append
         "CPUID 0x40000001 advertises IDT shadowing with idt-shadow=on@$on@cpuid idts=1"
@@ -37,48 +38,8 @@ idts_suite() {
         "bad-table: bad tables/controls (beyond RAM, MMIO, ROM, read-only RAM, unknown CTL bits with or without ENABLE) fail VMRUN with SVM_EXIT_ERR, IDTS_ERR | reason; then a good VMRUN@$on@bad-table idts=1"
         "nmi: NMI, exceptions and INT n keep their architectural behaviour@$on@nmi idts=1"
     )
-    local b name cpu args log rc line n=0
-
-    rm -rf "$dir"
-    mkdir -p "$dir"
-
-    if ! make -C "$ROOT/tests/guest/svm" O="$dir/build" >"$dir/build.log" 2>&1 ||
-       [ ! -f "$kernel" ]; then
-        for b in "${boots[@]}"; do
-            result "idt-shadow: ${b%%@*}" fail "could not build the test kernel" "$dir/build.log"
-        done
-    else
-        for b in "${boots[@]}"; do
-            IFS='@' read -r name cpu args <<<"$b"
-            n=$((n + 1))
-            log=$dir/$(printf '%02d' "$n")-${args%% *}.log
-            timeout -k 5 60 "$qemu" -machine pc -accel tcg -cpu "$cpu" -m 64 \
-                -display none -nodefaults -monitor none -no-reboot \
-                -L "$fw" -kernel "$kernel" -append "$args" \
-                -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-                -serial "file:$log.serial" >"$log.qemu" 2>&1
-            rc=$?
-            {
-                echo "# -cpu $cpu -append \"$args\": exit status $rc"
-                tr -d '\r' <"$log.serial" 2>/dev/null
-                if [ -s "$log.qemu" ]; then
-                    echo "--- QEMU stderr"
-                    cat "$log.qemu"
-                fi
-            } >"$log"
-            rm -f "$log.serial" "$log.qemu"
-            line=$(grep -m1 '^IDTS-RESULT:' "$log")
-            if [ $rc -eq 33 ] && [ "${line#IDTS-RESULT: PASS}" != "$line" ]; then
-                result "idt-shadow: $name" pass
-            elif [ -n "$line" ]; then
-                result "idt-shadow: $name" fail "${line#IDTS-RESULT: } (status $rc; log $log)" "$log"
-            else
-                result "idt-shadow: $name" fail "the kernel did not report (status $rc; log $log)" "$log"
-            fi
-        done
-    fi
-
     # QEMU's side of it: counters over QMP and HMP, migration mid-VMRUN.
+    # shellcheck disable=SC2034
     local -a mons=(
         "counters: query-idt-shadow / info idt-shadow after direct (100 direct, 0 exits)@counters direct 100 0 0"
         "counters: after remap (100 direct, 200 vectored exits)@counters remap 100 200 0"
@@ -91,30 +52,8 @@ idts_suite() {
         "migration refused cleanly: cpu/idt_shadow with reserved bits in a table entry@refuse entry"
         "migration refused cleanly: cpu/idt_shadow holding a vector that is not DIRECT@refuse pending"
     )
-    local m what
-    for m in "${mons[@]}"; do
-        name=${m%%@*}
-        what=${m#*@}
-        log=$dir/monitor-$(echo "$what" | tr ' ' '-').log
-        if [ ! -f "$kernel" ]; then
-            result "idt-shadow: $name" fail "could not build the test kernel" "$dir/build.log"
-            continue
-        fi
-        # shellcheck disable=SC2086
-        timeout -k 10 180 /usr/bin/python3 "$ROOT/tests/guest/svm/monitor-check.py" \
-            --qemu "$qemu" --kernel "$kernel" --fw "$fw" --dir "$dir/monitor" \
-            $what >"$log" 2>&1
-        rc=$?
-        if [ $rc -eq 0 ]; then
-            result "idt-shadow: $name" pass
-        else
-            for f in "$dir"/monitor/*.stderr; do
-                [ -s "$f" ] && { echo "--- $(basename "$f")"; cat "$f"; } >>"$log"
-            done
-            result "idt-shadow: $name" fail "$(grep -m1 '^FAILED' "$log" || echo "status $rc") (log $log)" "$log"
-        fi
-        rm -f "$dir"/monitor/*.stderr
-    done
+
+    svm_suite idt-shadow monitor-check.py 180 boots mons
 
     # Refusals at start-up: exit status 1 and a message that says why.
     idts_refused "refused without SVM (-cpu qemu64,svm=off)" \

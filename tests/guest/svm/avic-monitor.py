@@ -23,14 +23,12 @@ Host side of the AVIC bare-metal tests (avic.c) that need QEMU's monitor.
 Uses monitor-check.py's helpers.  Exit status 0 when everything held.
 """
 
-import argparse
 import importlib.util
 import json
 import os
 import sys
 import time
 
-from irqhint.cli import add_required
 from irqhint.monitor import Monitor
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -38,7 +36,7 @@ _spec = importlib.util.spec_from_file_location(
     "monitor_check", os.path.join(HERE, "monitor-check.py"))
 mc = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(mc)
-check, Failed = mc.check, mc.Failed
+check = mc.check
 
 CPU = "qemu64,svm=on,npt=on,avic=on"
 
@@ -67,10 +65,7 @@ def do_counters(a):
                                  cpu=CPU)
     q = None
     try:
-        line, text = mc.wait_serial(proc, serial, "IDTS-RESULT:", 60)
-        if "PASS" not in line:
-            print(text)
-        check("PASS" in line, f"kernel: {line}")
+        mc.wait_pass(proc, serial)
         q = Monitor(qmp, timeout=30)
         c = avic(q)
         print("  query-avic: " + json.dumps(c))
@@ -139,30 +134,12 @@ def do_migrate(a):
 
 
 def main():
-    p = argparse.ArgumentParser()
-    add_required(p, "qemu", "kernel", "fw", "dir")
-    sub = p.add_subparsers(dest="what", required=True)
+    p, sub = mc.arg_parser()
     c = sub.add_parser("counters")
     c.add_argument("test")
     c.add_argument("expect", nargs="+")
     sub.add_parser("migrate")
-    a = p.parse_args()
-    os.makedirs(a.dir, exist_ok=True)
-    try:
-        {"counters": do_counters, "migrate": do_migrate}[a.what](a)
-    except Failed as e:
-        print(f"FAILED: {e}")
-        return 1
-    except Exception as e:
-        why = f"{type(e).__name__}: {e}"
-        proc = mc.LAST.get("proc")
-        if proc is not None and proc.poll() is not None:
-            with open(mc.LAST["stderr"], errors="replace") as f:
-                first = f.readline().strip()
-            why = f"QEMU ({mc.LAST['name']}) exited with status {proc.returncode}: {first}"
-        print(f"FAILED: {why}")
-        return 1
-    return 0
+    return mc.run(p, {"counters": do_counters, "migrate": do_migrate})
 
 
 if __name__ == "__main__":

@@ -88,6 +88,8 @@
 #define ICR_SH_SELF     (1u << 18)
 #define ICR_DM(m)       ((u32)(m) << 8)
 
+#define ARRAY_SIZE(a)   (sizeof(a) / sizeof((a)[0]))
+
 static u64 l1_pdpt[4] __attribute__((aligned(32)));
 static u64 l1_pd[4][512] __attribute__((aligned(4096)));
 static u64 npt_pdpt[4] __attribute__((aligned(4096)));
@@ -214,6 +216,24 @@ static void spin(u32 n)
     }
 }
 
+/* Step STEP: a while with IF as it is (after sti: what is pending comes
+ * in), then cli. */
+static void l2_settle(u32 step)
+{
+    avic_step = step;
+    spin(1000);
+    cli();
+}
+
+/* Step STEP: a window with IF=1 for what is pending to come in. */
+static void l2_window(u32 step)
+{
+    avic_step = step;
+    sti();
+    spin(1000);
+    cli();
+}
+
 /* EOI with a known instruction address (level-triggered: trap exit). */
 static void __attribute__((noinline, noclone)) l2_eoi(void)
 {
@@ -264,62 +284,41 @@ void avic_l2_main(void)
     switch (l2.mode) {
     case L2_PRIO:
         /* TPR 0x60: 0x94 and 0x73 come, 0x65 and below wait. */
-        avic_step = 1;
-        sti();
-        spin(1000);
-        cli();
+        l2_window(1);
         avic_step = 2;
         l2_write(R_TPR, 0);
-        avic_step = 3;
-        sti();
-        spin(1000);
-        cli();
+        l2_window(3);
         avic_step = 4;
         l2_write(R_TPR, 0x20);
         break;
     case L2_ISRBLOCK:
         /* 0x80 in service: 0x92 comes, 0x75 waits for the EOI of 0x80. */
-        avic_step = 1;
-        sti();
-        spin(1000);
-        cli();
+        l2_window(1);
         avic_step = 2;
         l2_write(R_EOI, 0);
-        avic_step = 3;
-        sti();
-        spin(1000);
-        cli();
+        l2_window(3);
         break;
     case L2_IFMASK:
         avic_step = 1;
         spin(1000);
         avic_step = 2;
         asm volatile("sti; nop" ::: "memory");
-        avic_step = 3;
-        spin(1000);
-        cli();
+        l2_settle(3);
         break;
     case L2_HLT:
         avic_step = 1;
         asm volatile("sti; hlt" ::: "memory");
-        avic_step = 2;
-        spin(1000);
-        cli();
+        l2_settle(2);
         break;
     case L2_HLT_TPR:
         avic_step = 1;
         asm volatile("sti; hlt" ::: "memory");
         avic_step = 2;
         l2_write(R_TPR, 0);
-        avic_step = 3;
-        spin(1000);
-        cli();
+        l2_settle(3);
         break;
     case L2_LEVEL:
-        avic_step = 1;
-        sti();
-        spin(1000);
-        cli();
+        l2_window(1);
         avic_step = 2;
         break;
     case L2_MIGRATE:
@@ -329,16 +328,10 @@ void avic_l2_main(void)
         while (!l2.nmi) {
             pause();
         }
-        avic_step = 2;
-        sti();
-        spin(1000);
-        cli();
+        l2_window(2);
         avic_step = 3;
         l2_write(R_EOI, 0);
-        avic_step = 4;
-        sti();
-        spin(1000);
-        cli();
+        l2_window(4);
         break;
     }
 }
@@ -348,6 +341,7 @@ void avic_l2_main(void)
 
 static u32 *reg(u8 *bp, u32 off) { return (u32 *)(bp + off); }
 static void set_bit(u8 *bp, u32 base, u32 v) { *reg(bp, base + (v >> 5) * 16) |= 1u << (v & 31); }
+static void clear_bit(u8 *bp, u32 base, u32 v) { *reg(bp, base + (v >> 5) * 16) &= ~(1u << (v & 31)); }
 static bool test_bit(u8 *bp, u32 base, u32 v) { return (*reg(bp, base + (v >> 5) * 16) >> (v & 31)) & 1; }
 
 static int highest(u8 *bp, u32 base)
@@ -453,6 +447,28 @@ static void pages_init(void)
     bp_init(bp0, 0);
     bp_init(bp1, 1);
     tables_init();
+}
+
+/* A backing page to start from: TPR, vectors in IRR, ISR, TMR (0 ends). */
+struct bp_state {
+    u32 tpr;
+    u8 irr[6], isr[2], tmr[2];
+};
+
+static void bp_prepare(const struct bp_state *st)
+{
+    pages_init();
+    *reg(bp0, R_TPR) = st->tpr;
+    for (u32 i = 0; i < sizeof(st->irr) && st->irr[i]; i++) {
+        set_bit(bp0, R_IRR, st->irr[i]);
+    }
+    for (u32 i = 0; i < sizeof(st->isr) && st->isr[i]; i++) {
+        set_bit(bp0, R_ISR, st->isr[i]);
+    }
+    for (u32 i = 0; i < sizeof(st->tmr) && st->tmr[i]; i++) {
+        set_bit(bp0, R_TMR, st->tmr[i]);
+    }
+    fix_ppr(bp0);
 }
 
 /* Guest A as an L2 with AVIC on and nested paging, entering at rip. */
@@ -612,6 +628,28 @@ static void expect_fault(int op, u32 off, u32 val)
     page_is(bp1, want1, describe(op, off));
 }
 
+/* One fault-style access per case (expect_fault). */
+struct fault_case {
+    int op;
+    u32 off, val;
+};
+
+static void expect_faults(const struct fault_case *c, u32 n)
+{
+    for (u32 i = 0; i < n; i++) {
+        expect_fault(c[i].op, c[i].off, c[i].val);
+    }
+}
+
+/* The same access (OP, VAL) to each of N registers at OFFS: fault-style. */
+static u32 expect_faults_at(int op, const u32 *offs, u32 n, u32 val)
+{
+    for (u32 i = 0; i < n; i++) {
+        expect_fault(op, offs[i], val);
+    }
+    return n;
+}
+
 /* Trap-style AVIC_NOACCEL write: stored, then the exit, RIP after it. */
 static void expect_trap(u32 off, u32 val)
 {
@@ -759,7 +797,7 @@ void test_avic_vmrun(void)
     *rom = was ^ 0xff;
     CHECK(*rom == was, "precondition: 0xf0000 is read-only for L1 (0x%x after "
           "writing 0x%x over 0x%x)", *rom, was ^ 0xff, was);
-    for (u32 i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    for (u32 i = 0; i < ARRAY_SIZE(cases); i++) {
         const struct vmrun_case *c = &cases[i];
         void *v = G->vmcb;
 
@@ -835,6 +873,14 @@ void test_avic_read(void)
         0x290, 0x2a0, 0x2b0, 0x2c0, 0x2d0, 0x2e0, R_CMCI, R_TMCCT, 0x3a0,
         0x3b0, 0x3c0, 0x3d0, 0x3f0, 0x400, 0x800, 0xff0,
     };
+    static const struct fault_case odd[] = {
+        { OP_R1, R_ID, 0 }, { OP_R1, R_ID + 3, 0 }, { OP_R1, R_TPR, 0 },
+        { OP_R2, R_TPR, 0 }, { OP_R2, R_ICR2 + 2, 0 }, { OP_R2, R_ISR + 0x10, 0 },
+        { OP_R4, R_TPR + 4, 0 },            /* unaligned */
+        { OP_R4, R_ID + 2, 0 },
+        { OP_R4, R_VER + 0xe, 0 },          /* crosses into 0x40 */
+        { OP_R4, R_IRR + 1, 0 },
+    };
     u32 n = 0;
 
     avic_setup();
@@ -857,26 +903,13 @@ void test_avic_read(void)
           vmcb_r32(G->vmcb, VMCB_INT_CTL));
 
     nbad = 0;
-    n = 0;
-    for (u32 i = 0; i < sizeof(noaccel) / sizeof(noaccel[0]); i++) {
-        expect_fault(OP_R4, noaccel[i], 0);
-        n++;
-    }
+    n = expect_faults_at(OP_R4, noaccel, ARRAY_SIZE(noaccel), 0);
     CHECK(nbad == 0, "%u other reads (reserved, APR, EOI, RRD, CMCI, TMCCT, "
           "0x400+): AVIC_NOACCEL fault-style, EXITINFO1 = offset, RIP at the "
           "instruction", n);
 
     nbad = 0;
-    expect_fault(OP_R1, R_ID, 0);
-    expect_fault(OP_R1, R_ID + 3, 0);
-    expect_fault(OP_R1, R_TPR, 0);
-    expect_fault(OP_R2, R_TPR, 0);
-    expect_fault(OP_R2, R_ICR2 + 2, 0);
-    expect_fault(OP_R2, R_ISR + 0x10, 0);
-    expect_fault(OP_R4, R_TPR + 4, 0);      /* unaligned */
-    expect_fault(OP_R4, R_ID + 2, 0);
-    expect_fault(OP_R4, R_VER + 0xe, 0);    /* crosses into 0x40 */
-    expect_fault(OP_R4, R_IRR + 1, 0);
+    expect_faults(odd, ARRAY_SIZE(odd));
     CHECK(nbad == 0, "1- and 2-byte and unaligned 4-byte reads: AVIC_NOACCEL "
           "fault-style, EXITINFO1 = offset & 0xff0, nothing loaded");
 }
@@ -899,12 +932,39 @@ static void expect_accel_write(u32 off, u32 val, const char *what)
     page_is(bp0, want0, what);
 }
 
+/* TPR = TPR, accelerated: the backing page's TPR and PPR change. */
+static void expect_tpr_write(u32 tpr, u32 ppr, const char *what)
+{
+    memcpy(want0, bp0, 4096);
+    *reg(want0, R_TPR) = tpr;
+    *reg(want0, R_PPR) = ppr;
+    expect_accel_write(R_TPR, tpr, what);
+}
+
+/* An accelerated EOI of VEC (-1: nothing in service): PPR then PPR. */
+static void expect_eoi(int vec, u32 ppr, const char *what)
+{
+    memcpy(want0, bp0, 4096);
+    if (vec >= 0) {
+        clear_bit(want0, R_ISR, vec);
+        *reg(want0, R_PPR) = ppr;
+    }
+    expect_accel_write(R_EOI, 0, what);
+}
+
 void test_avic_write(void)
 {
     static const u32 fault_regs[] = {
         0x000, 0x010, R_VER, 0x040, 0x050, 0x060, 0x070, R_APR, R_PPR, R_RRD,
         R_ISR, R_ISR + 0x70, R_TMR, R_TMR + 0x30, R_IRR, R_IRR + 0x10, R_IRR + 0x70,
         0x290, 0x2e0, R_CMCI, R_TMCCT, 0x3a0, 0x3d0, 0x3f0, 0x400, 0x800, 0xff0,
+    };
+    static const struct fault_case odd[] = {
+        { OP_W1, R_TPR, 0x20 }, { OP_W2, R_TPR, 0x20 }, { OP_W1, R_ID + 3, 0x5 },
+        { OP_W2, R_ICR2 + 2, 0x0100 }, { OP_W1, R_EOI, 0 }, { OP_W1, R_ICR, 0x40 },
+        { OP_W4, R_TPR + 1, 0x20 },         /* unaligned */
+        { OP_W4, R_ICR + 2, 0x4 },
+        { OP_W4, R_LDR + 4, 0x1 },
     };
     struct acc r;
     u32 n;
@@ -915,10 +975,7 @@ void test_avic_write(void)
 
     /* TPR: accelerated; PPR follows; V_TPR at #VMEXIT. */
     nbad = 0;
-    memcpy(want0, bp0, 4096);
-    *reg(want0, R_TPR) = 0x35;
-    *reg(want0, R_PPR) = 0x35;
-    expect_accel_write(R_TPR, 0x35, "TPR = 0x35");
+    expect_tpr_write(0x35, 0x35, "TPR = 0x35");
     CHECK(nbad == 0 && (vmcb_r32(G->vmcb, VMCB_INT_CTL) & V_TPR_MASK) == 3,
           "TPR write 0x35: accelerated, TPR 0x%x PPR 0x%x, V_TPR %u at #VMEXIT "
           "(expected 0x35, 0x35, 3)", *reg(bp0, R_TPR), *reg(bp0, R_PPR),
@@ -926,14 +983,8 @@ void test_avic_write(void)
     nbad = 0;
     set_bit(bp0, R_ISR, 0x60);
     fix_ppr(bp0);
-    memcpy(want0, bp0, 4096);
-    *reg(want0, R_TPR) = 0x7c;
-    *reg(want0, R_PPR) = 0x7c;
-    expect_accel_write(R_TPR, 0x7c, "TPR = 0x7c over ISR 0x60");
-    memcpy(want0, bp0, 4096);
-    *reg(want0, R_TPR) = 0x10;
-    *reg(want0, R_PPR) = 0x60;
-    expect_accel_write(R_TPR, 0x10, "TPR = 0x10 under ISR 0x60");
+    expect_tpr_write(0x7c, 0x7c, "TPR = 0x7c over ISR 0x60");
+    expect_tpr_write(0x10, 0x60, "TPR = 0x10 under ISR 0x60");
     CHECK(nbad == 0 && (vmcb_r32(G->vmcb, VMCB_INT_CTL) & V_TPR_MASK) == 1,
           "with 0x60 in service: TPR 0x7c -> PPR 0x7c, TPR 0x10 -> PPR 0x%x "
           "(expected 0x60), V_TPR %u (expected 1)", *reg(bp0, R_PPR),
@@ -941,30 +992,16 @@ void test_avic_write(void)
 
     /* EOI: the highest ISR bit, accelerated for edge vectors. */
     nbad = 0;
-    write_setup();
-    set_bit(bp0, R_ISR, 0x40);
-    set_bit(bp0, R_ISR, 0x60);
-    fix_ppr(bp0);
-    memcpy(want0, bp0, 4096);
-    *reg(want0, R_ISR + 0x30) = 0;     /* 0x60 */
-    *reg(want0, R_PPR) = 0x40;
-    expect_accel_write(R_EOI, 0, "EOI with 0x40, 0x60 in service");
-    memcpy(want0, bp0, 4096);
-    *reg(want0, R_ISR + 0x20) = 0;     /* 0x40 */
-    *reg(want0, R_PPR) = 0;
-    expect_accel_write(R_EOI, 0, "EOI with 0x40 in service");
-    memcpy(want0, bp0, 4096);
-    expect_accel_write(R_EOI, 0, "EOI with nothing in service");
+    bp_prepare(&(struct bp_state){ .isr = { 0x40, 0x60 } });
+    expect_eoi(0x60, 0x40, "EOI with 0x40, 0x60 in service");
+    expect_eoi(0x40, 0, "EOI with 0x40 in service");
+    expect_eoi(-1, 0, "EOI with nothing in service");
     CHECK(nbad == 0, "EOI (edge): clears 0x60, then 0x40 (PPR 0x40, then 0), "
           "then nothing; no exit");
 
     /* EOI of a level-triggered vector: trap, EXITINFO2 = the vector. */
     nbad = 0;
-    write_setup();
-    set_bit(bp0, R_ISR, 0x40);
-    set_bit(bp0, R_ISR, 0x60);
-    set_bit(bp0, R_TMR, 0x60);
-    fix_ppr(bp0);
+    bp_prepare(&(struct bp_state){ .isr = { 0x40, 0x60 }, .tmr = { 0x60 } });
     memcpy(want0, bp0, 4096);
     access(OP_W4, R_EOI, 0, &r);
     CHECK(r.code == EXIT_NOACCEL && r.info1 == ((1ull << 32) | R_EOI) &&
@@ -976,15 +1013,8 @@ void test_avic_write(void)
     CHECK(page_is(bp0, want0, "level EOI") && test_bit(bp0, R_ISR, 0x60),
           "... ISR untouched (0x40 and 0x60 still in service)");
     nbad = 0;
-    write_setup();
-    set_bit(bp0, R_ISR, 0x40);
-    set_bit(bp0, R_ISR, 0x60);
-    set_bit(bp0, R_TMR, 0x40);
-    fix_ppr(bp0);
-    memcpy(want0, bp0, 4096);
-    *reg(want0, R_ISR + 0x30) = 0;
-    *reg(want0, R_PPR) = 0x40;
-    expect_accel_write(R_EOI, 0, "EOI with 0x60 (edge) over 0x40 (level)");
+    bp_prepare(&(struct bp_state){ .isr = { 0x40, 0x60 }, .tmr = { 0x40 } });
+    expect_eoi(0x60, 0x40, "EOI with 0x60 (edge) over 0x40 (level)");
     CHECK(nbad == 0, "EOI of edge 0x60 above level 0x40: accelerated, clears 0x60 only");
 
     /* ICR2: stored, no exit. */
@@ -1011,26 +1041,14 @@ void test_avic_write(void)
 
     /* Fault-style: nothing stored. */
     nbad = 0;
-    n = 0;
     write_setup();
-    for (u32 i = 0; i < sizeof(fault_regs) / sizeof(fault_regs[0]); i++) {
-        expect_fault(OP_W4, fault_regs[i], 0xffffffff);
-        n++;
-    }
+    n = expect_faults_at(OP_W4, fault_regs, ARRAY_SIZE(fault_regs), 0xffffffff);
     CHECK(nbad == 0, "%u other writes (VER, APR, PPR, RRD, ISR/TMR/IRR, CMCI, "
           "TMCCT, reserved): AVIC_NOACCEL fault-style, EXITINFO1 = 1 << 32 | "
           "offset, RIP at the instruction, nothing stored", n);
 
     nbad = 0;
-    expect_fault(OP_W1, R_TPR, 0x20);
-    expect_fault(OP_W2, R_TPR, 0x20);
-    expect_fault(OP_W1, R_ID + 3, 0x5);
-    expect_fault(OP_W2, R_ICR2 + 2, 0x0100);
-    expect_fault(OP_W1, R_EOI, 0);
-    expect_fault(OP_W1, R_ICR, 0x40);
-    expect_fault(OP_W4, R_TPR + 1, 0x20);   /* unaligned */
-    expect_fault(OP_W4, R_ICR + 2, 0x4);
-    expect_fault(OP_W4, R_LDR + 4, 0x1);
+    expect_faults(odd, ARRAY_SIZE(odd));
     CHECK(nbad == 0, "1- and 2-byte and unaligned 4-byte writes (TPR, ID, "
           "ICR2, EOI, ICR, LDR): AVIC_NOACCEL fault-style, EXITINFO1 = 1 << "
           "32 | offset & 0xff0, nothing stored, no IPI");
@@ -1078,8 +1096,8 @@ static void run_l2(struct exits *e, u32 watch_vec)
             v = highest(bp0, R_ISR);
             e->eoi_isr_kept = v == (int)e->eoi_info2;
             if (v >= 0) {
-                *reg(bp0, R_ISR + (v >> 5) * 16) &= ~(1u << (v & 31));
-                *reg(bp0, R_TMR + (v >> 5) * 16) &= ~(1u << (v & 31));
+                clear_bit(bp0, R_ISR, v);
+                clear_bit(bp0, R_TMR, v);
                 fix_ppr(bp0);
             }
             continue;
@@ -1137,6 +1155,26 @@ static bool nothing_pending(void)
     return highest(bp0, R_IRR) < 0 && highest(bp0, R_ISR) < 0;
 }
 
+/* The L2 runs scenario MODE of avic_l2_main, with plain EOIs. */
+static void l2_start(u32 mode)
+{
+    avic_guest(avic_l2_entry);
+    l2.mode = mode;
+    l2.eoi = 1;
+}
+
+static void check_no_exit(const struct exits *e)
+{
+    CHECK(e->vmmcall == 1 && e->intr + e->other + e->level_eoi == 0 && nothing_pending(),
+          "no exit but the final VMMCALL; IRR and ISR empty");
+}
+
+static void no_hlt_intercept(void)
+{
+    vmcb_w64(G->vmcb, VMCB_INTERCEPT,
+             vmcb_r64(G->vmcb, VMCB_INTERCEPT) & ~INTERCEPT_BIT(SVM_EXIT_HLT));
+}
+
 void test_avic_deliver(void)
 {
     struct exits e;
@@ -1145,17 +1183,9 @@ void test_avic_deliver(void)
     avic_setup();
 
     /* Priority against TPR; TPR lowered by the guest; V_TPR. */
-    pages_init();
-    *reg(bp0, R_TPR) = 0x60;
-    set_bit(bp0, R_IRR, 0x34);
-    set_bit(bp0, R_IRR, 0x52);
-    set_bit(bp0, R_IRR, 0x65);
-    set_bit(bp0, R_IRR, 0x73);
-    set_bit(bp0, R_IRR, 0x94);
-    fix_ppr(bp0);
-    avic_guest(avic_l2_entry);
-    l2.mode = L2_PRIO;
-    l2.eoi = 1;
+    bp_prepare(&(struct bp_state){ .tpr = 0x60,
+                                   .irr = { 0x34, 0x52, 0x65, 0x73, 0x94 } });
+    l2_start(L2_PRIO);
     printf("avic-deliver: IRR 0x34 0x52 0x65 0x73 0x94, TPR 0x60; L2: sti, cli, "
            "TPR = 0, sti, cli, TPR = 0x20\n");
     run_l2(&e, 0);
@@ -1178,14 +1208,8 @@ void test_avic_deliver(void)
           ictl & V_TPR_MASK);
 
     /* A vector in service blocks its class and below until its EOI. */
-    pages_init();
-    set_bit(bp0, R_ISR, 0x80);
-    set_bit(bp0, R_IRR, 0x75);
-    set_bit(bp0, R_IRR, 0x92);
-    fix_ppr(bp0);
-    avic_guest(avic_l2_entry);
-    l2.mode = L2_ISRBLOCK;
-    l2.eoi = 1;
+    bp_prepare(&(struct bp_state){ .irr = { 0x75, 0x92 }, .isr = { 0x80 } });
+    l2_start(L2_ISRBLOCK);
     printf("avic-deliver: ISR 0x80, IRR 0x75 0x92; L2: sti, cli, EOI, sti\n");
     run_l2(&e, 0);
     {
@@ -1193,28 +1217,22 @@ void test_avic_deliver(void)
         CHECK(recs_are(w, 2), "0x92 at once (above 0x80 in service), its EOI "
               "clears 0x92 only; 0x75 after the guest's EOI of 0x80");
     }
-    CHECK(e.vmmcall == 1 && e.intr + e.other + e.level_eoi == 0 && nothing_pending(),
-          "no exit but the final VMMCALL; IRR and ISR empty");
+    check_no_exit(&e);
 
     /* IF=0 with V_INTR_MASKING: held until sti (and the sti shadow). */
-    pages_init();
-    set_bit(bp0, R_IRR, 0x50);
-    avic_guest(avic_l2_entry);
-    l2.mode = L2_IFMASK;
-    l2.eoi = 1;
+    bp_prepare(&(struct bp_state){ .irr = { 0x50 } });
+    l2_start(L2_IFMASK);
     printf("avic-deliver: IRR 0x50, L2 with IF=0 (V_INTR_MASKING), then sti; nop\n");
     run_l2(&e, 0);
     {
         static const struct want_rec w[] = { { 0x50, 2, 0x50 } };
         CHECK(recs_are(w, 1), "0x50 not taken with IF=0; taken after sti; nop");
     }
-    CHECK(e.vmmcall == 1 && e.intr + e.other + e.level_eoi == 0 && nothing_pending(),
-          "no exit but the final VMMCALL; IRR and ISR empty");
+    check_no_exit(&e);
 
     /* Interrupt shadow at VMRUN: one instruction first. */
     for (u32 shadow = 0; shadow < 2; shadow++) {
-        pages_init();
-        set_bit(bp0, R_IRR, 0x50);
+        bp_prepare(&(struct bp_state){ .irr = { 0x50 } });
         avic_guest(avic_shadow_entry);
         l2.eoi = 1;
         vmcb_w64(G->vmcb, VMCB_RFLAGS, 0x202);
@@ -1227,18 +1245,13 @@ void test_avic_deliver(void)
             CHECK(recs_are(w, 1), "0x50 delivered %s", shadow ?
                   "after the first instruction (step 1)" : "before the first instruction");
         }
-        CHECK(e.vmmcall == 1 && e.intr + e.other + e.level_eoi == 0 && nothing_pending(),
-              "no exit but the final VMMCALL; IRR and ISR empty");
+        check_no_exit(&e);
     }
 
     /* HLT (not intercepted) with a deliverable vector: woken. */
-    pages_init();
-    set_bit(bp0, R_IRR, 0x50);
-    avic_guest(avic_l2_entry);
-    vmcb_w64(G->vmcb, VMCB_INTERCEPT,
-             vmcb_r64(G->vmcb, VMCB_INTERCEPT) & ~INTERCEPT_BIT(SVM_EXIT_HLT));
-    l2.mode = L2_HLT;
-    l2.eoi = 1;
+    bp_prepare(&(struct bp_state){ .irr = { 0x50 } });
+    l2_start(L2_HLT);
+    no_hlt_intercept();
     timer_count = 0;
     apic_timer_oneshot(V_L1_TIMER, 500000000);  /* safety net: 0.5 s */
     printf("avic-deliver: IRR 0x50, L2 with IF=0: sti; hlt\n");
@@ -1252,15 +1265,9 @@ void test_avic_deliver(void)
           "no exit but the final VMMCALL (%u INTR); IRR and ISR empty", e.intr);
 
     /* HLT with a vector below the TPR: not woken; L1's timer exits. */
-    pages_init();
-    *reg(bp0, R_TPR) = 0x60;
-    set_bit(bp0, R_IRR, 0x50);
-    fix_ppr(bp0);
-    avic_guest(avic_l2_entry);
-    vmcb_w64(G->vmcb, VMCB_INTERCEPT,
-             vmcb_r64(G->vmcb, VMCB_INTERCEPT) & ~INTERCEPT_BIT(SVM_EXIT_HLT));
-    l2.mode = L2_HLT_TPR;
-    l2.eoi = 1;
+    bp_prepare(&(struct bp_state){ .tpr = 0x60, .irr = { 0x50 } });
+    l2_start(L2_HLT_TPR);
+    no_hlt_intercept();
     timer_count = 0;
     apic_timer_oneshot(V_L1_TIMER, 20000000);   /* 20 ms */
     printf("avic-deliver: IRR 0x50, TPR 0x60, L2: sti; hlt; TPR = 0\n");
@@ -1279,11 +1286,8 @@ void test_avic_deliver(void)
           "then no exit but the final VMMCALL; IRR and ISR empty");
 
     /* Level-triggered: the EOI exits to L1 (trap), with the vector. */
-    pages_init();
-    set_bit(bp0, R_IRR, 0x60);
-    set_bit(bp0, R_TMR, 0x60);
-    avic_guest(avic_l2_entry);
-    l2.mode = L2_LEVEL;
+    bp_prepare(&(struct bp_state){ .irr = { 0x60 }, .tmr = { 0x60 } });
+    l2_start(L2_LEVEL);
     l2.eoi = 2;
     printf("avic-deliver: IRR 0x60 with TMR 0x60 (level); the guest EOIs it\n");
     run_l2(&e, 0);
@@ -1347,7 +1351,7 @@ void test_avic_ipi(void)
 
     avic_setup();
     avic_guest(avic_probe_loop);
-    for (u32 i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    for (u32 i = 0; i < ARRAY_SIZE(cases); i++) {
         const struct ipi_case *c = &cases[i];
         u32 vec = c->icr & 0xff;
 
@@ -1430,15 +1434,8 @@ void test_avic_migrate(void)
     struct exits e;
 
     avic_setup();
-    pages_init();
-    set_bit(bp0, R_ISR, 0x80);
-    set_bit(bp0, R_IRR, 0x50);
-    set_bit(bp0, R_IRR, 0x70);
-    set_bit(bp0, R_IRR, 0x90);
-    fix_ppr(bp0);
-    avic_guest(avic_l2_entry);
-    l2.mode = L2_MIGRATE;
-    l2.eoi = 1;
+    bp_prepare(&(struct bp_state){ .irr = { 0x50, 0x70, 0x90 }, .isr = { 0x80 } });
+    l2_start(L2_MIGRATE);
     run_l2(&e, 0);
     {
         static const struct want_rec w[] = {

@@ -114,6 +114,14 @@ def wait_serial(proc, serial, marker, timeout):
                  f"(QEMU {'exited ' + str(proc.returncode) if proc.poll() is not None else 'still running'})")
 
 
+def wait_pass(proc, serial):
+    """The kernel must end with IDTS-RESULT: PASS (its output if not)."""
+    line, text = wait_serial(proc, serial, "IDTS-RESULT:", 60)
+    if "PASS" not in line:
+        print(text)
+    check("PASS" in line, f"kernel: {line}")
+
+
 def stop_qemu(proc, q=None):
     try:
         if q and proc.poll() is None:
@@ -139,10 +147,7 @@ def do_counters(a):
     proc, serial, qmp = start(a, "counters-" + a.test, f"{a.test} idts=1 halt")
     q = None
     try:
-        line, text = wait_serial(proc, serial, "IDTS-RESULT:", 60)
-        if "PASS" not in line:
-            print(text)
-        check("PASS" in line, f"kernel: {line}")
+        wait_pass(proc, serial)
         q = Monitor(qmp, timeout=30)
         c = counters(q)
         check(c["enabled"], "enabled: true")
@@ -335,25 +340,21 @@ def do_refuse(a):
     check(want in err, f"it said why: '{want}'")
 
 
-def main():
+def arg_parser():
+    """An argument parser with the common options (--qemu, --kernel, --fw,
+    --dir) and its subcommands (dest "what"): (parser, subparsers)."""
     p = argparse.ArgumentParser()
     add_required(p, "qemu", "kernel", "fw", "dir")
-    sub = p.add_subparsers(dest="what", required=True)
-    c = sub.add_parser("counters")
-    c.add_argument("test")
-    c.add_argument("direct")
-    c.add_argument("exits")
-    c.add_argument("errors")
-    sub.add_parser("migrate")
-    h = sub.add_parser("held")
-    h.add_argument("migrate", nargs="?", choices=["migrate"])
-    r = sub.add_parser("refuse")
-    r.add_argument("what2", choices=["off", "entry", "pending"])
+    return p, p.add_subparsers(dest="what", required=True)
+
+
+def run(p, actions):
+    """Parse the command line with P and call ACTIONS[subcommand](args);
+    the exit status: 0, or 1 with a line "FAILED: why"."""
     a = p.parse_args()
     os.makedirs(a.dir, exist_ok=True)
     try:
-        {"counters": do_counters, "migrate": do_migrate, "held": do_held,
-         "refuse": do_refuse}[a.what](a)
+        actions[a.what](a)
     except Failed as e:
         print(f"FAILED: {e}")
         return 1
@@ -372,6 +373,22 @@ def main():
         print(f"FAILED: {why}")
         return 1
     return 0
+
+
+def main():
+    p, sub = arg_parser()
+    c = sub.add_parser("counters")
+    c.add_argument("test")
+    c.add_argument("direct")
+    c.add_argument("exits")
+    c.add_argument("errors")
+    sub.add_parser("migrate")
+    h = sub.add_parser("held")
+    h.add_argument("migrate", nargs="?", choices=["migrate"])
+    r = sub.add_parser("refuse")
+    r.add_argument("what2", choices=["off", "entry", "pending"])
+    return run(p, {"counters": do_counters, "migrate": do_migrate,
+                   "held": do_held, "refuse": do_refuse})
 
 
 if __name__ == "__main__":
