@@ -95,13 +95,18 @@ void amdvi_ga_reset(AMDVIState *s)
     if (!s->ga_vapic) {
         return;
     }
-    /* GALogRun is read-only; GALogOverflow and GALogInt are W1C. */
-    stq_le_p(&s->romask[AMDVI_MMIO_STATUS],
-             ldq_le_p(&s->romask[AMDVI_MMIO_STATUS]) |
-             AMDVI_STATUS_GALOG_RUN);
+    /*
+     * Status: GALogOverflow and GALogInt are write-1-to-clear like the
+     * event log's bits; GALogRun is read-only.  A write-1-to-clear bit
+     * is read-only as well, so that writing 0 to it keeps it.
+     */
     stq_le_p(&s->w1cmask[AMDVI_MMIO_STATUS],
              ldq_le_p(&s->w1cmask[AMDVI_MMIO_STATUS]) |
              AMDVI_STATUS_GALOG_OVF | AMDVI_STATUS_GALOG_INT);
+    stq_le_p(&s->romask[AMDVI_MMIO_STATUS],
+             ldq_le_p(&s->romask[AMDVI_MMIO_STATUS]) |
+             ldq_le_p(&s->w1cmask[AMDVI_MMIO_STATUS]) |
+             AMDVI_STATUS_GALOG_RUN);
     stq_le_p(&s->romask[AMDVI_MMIO_GA_LOG_BASE],
              ~(AMDVI_GA_LOG_BASE_MASK |
                (AMDVI_GA_LOG_LEN_MASK << AMDVI_GA_LOG_LEN_SHIFT)));

@@ -183,7 +183,7 @@ static void env_free(Env *e)
 }
 
 /* Raise edu's interrupt through IRTE @idx. */
-static void raise(Env *e, unsigned idx, int n)
+static void edu_fire(Env *e, unsigned idx, int n)
 {
     uint8_t cap = qpci_find_capability(e->edu.dev, PCI_CAP_ID_MSI, 0);
 
@@ -245,7 +245,7 @@ static void test_running(void)
 
     env_init(&e, qtest_init(ARGS), true);
     set_irte(&e, 3, true, true, 0x41, 0, 0xabcd, PAGE);
-    raise(&e, 3, 1);
+    edu_fire(&e, 3, 1);
     g_assert_true(irr_bit(&e, PAGE, 0x41));
     r = query(&e);
     g_assert_true(qdict_get_bool(r, "guest-mode"));
@@ -267,7 +267,7 @@ static void test_log(void)
 
     env_init(&e, qtest_init(ARGS), true);
     set_irte(&e, 5, false, true, 0x52, 1, 0x10002, PAGE);
-    raise(&e, 5, 1);
+    edu_fire(&e, 5, 1);
     g_assert_true(irr_bit(&e, PAGE, 0x52));
     g_assert_cmphex(qtest_readq(e.qts, GALOG), ==, ga_record(0x10002));
     g_assert_cmpint(rd(&e, R_GA_TAIL), ==, 8);
@@ -281,14 +281,14 @@ static void test_log(void)
 
     /* GALogIntr clear: set in the page, nothing logged. */
     set_irte(&e, 6, false, false, 0x53, 1, 0x10003, PAGE);
-    raise(&e, 6, 1);
+    edu_fire(&e, 6, 1);
     g_assert_true(irr_bit(&e, PAGE, 0x53));
     g_assert_cmpint(rd(&e, R_GA_TAIL), ==, 8);
     g_assert_false(iommu_msi_fired(&e));
 
     /* GAIntEn clear: the record, no interrupt. */
     wr(&e, R_CONTROL, CTL_ALL & ~CTL_GAINT_EN);
-    raise(&e, 5, 1);
+    edu_fire(&e, 5, 1);
     g_assert_cmpint(rd(&e, R_GA_TAIL), ==, 16);
     g_assert_false(iommu_msi_fired(&e));
 
@@ -315,7 +315,7 @@ static void test_wrap_overflow(void)
     wr(&e, R_GA_HEAD, last);
     wr(&e, R_GA_TAIL, last);
     wr(&e, R_CONTROL, CTL_ALL);
-    raise(&e, 1, 3);
+    edu_fire(&e, 1, 3);
     g_assert_cmphex(qtest_readq(e.qts, GALOG + last), ==, ga_record(0x77));
     g_assert_cmphex(qtest_readq(e.qts, GALOG + last + 8), ==,
                     ga_record(0x77));
@@ -326,15 +326,15 @@ static void test_wrap_overflow(void)
     /* Software read up to 16 bytes before the tail's next: one fits. */
     wr(&e, R_GA_HEAD, 24);
     iommu_msi_fired(&e);
-    raise(&e, 1, 1);
+    edu_fire(&e, 1, 1);
     g_assert_cmpint(rd(&e, R_GA_TAIL), ==, 16);
-    raise(&e, 1, 1);
+    edu_fire(&e, 1, 1);
     g_assert_cmpint(rd(&e, R_GA_TAIL), ==, 16);
     g_assert_true(rd(&e, R_STATUS) & ST_GALOG_OVF);
     g_assert_false(rd(&e, R_STATUS) & ST_GALOG_RUN);
     g_assert_true(iommu_msi_fired(&e));
     /* Stopped: more records are lost, and counted. */
-    raise(&e, 1, 2);
+    edu_fire(&e, 1, 2);
     g_assert_cmpint(counter(&e, "overflows"), ==, 3);
     g_assert_cmpint(counter(&e, "log-records"), ==, 4);
     g_assert_true(irr_bit(&e, PAGE, 0x30));
@@ -346,7 +346,7 @@ static void test_wrap_overflow(void)
     wr(&e, R_CONTROL, CTL_ALL);
     g_assert_false(rd(&e, R_STATUS) & ST_GALOG_OVF);
     g_assert_true(rd(&e, R_STATUS) & ST_GALOG_RUN);
-    raise(&e, 1, 1);
+    edu_fire(&e, 1, 1);
     g_assert_cmpint(rd(&e, R_GA_TAIL), ==, 24);
     g_assert_cmpint(counter(&e, "log-records"), ==, 5);
     env_free(&e);
@@ -367,7 +367,7 @@ static void test_bad_addresses(void)
 
     /* A backing page outside RAM: dropped, an IO_PAGE_FAULT event. */
     set_irte(&e, 2, true, true, 0x60, 0, 0x1, NOT_RAM);
-    raise(&e, 2, 1);
+    edu_fire(&e, 2, 1);
     g_assert_cmpint(counter(&e, "errors"), ==, 1);
     g_assert_cmpint(counter(&e, "posted"), ==, 0);
     g_assert_cmpint(rd(&e, R_EVT_TAIL), ==, 16);
@@ -378,7 +378,7 @@ static void test_bad_addresses(void)
 
     /* An IRTE table outside RAM: a PAGE_TAB_HARDWARE_ERROR event. */
     set_dte(&e, NOT_RAM);
-    raise(&e, 2, 1);
+    edu_fire(&e, 2, 1);
     g_assert_cmpint(counter(&e, "errors"), ==, 2);
     g_assert_cmpint(rd(&e, R_EVT_TAIL), ==, 32);
     g_assert_cmpint(event_type(&e, 1), ==, 4);
@@ -388,20 +388,20 @@ static void test_bad_addresses(void)
     /* A GA log outside RAM: the record is lost and counted. */
     set_irte(&e, 2, false, true, 0x61, 0, 0x2, PAGE);
     wr(&e, R_GA_BASE, NOT_RAM | (8ULL << 56));
-    raise(&e, 2, 1);
+    edu_fire(&e, 2, 1);
     g_assert_true(irr_bit(&e, PAGE, 0x61));
     g_assert_cmpint(counter(&e, "errors"), ==, 3);
     g_assert_cmpint(rd(&e, R_GA_TAIL), ==, 0);
 
     /* A reserved log length: no log, counted. */
     wr(&e, R_GA_BASE, GALOG | (2ULL << 56));
-    raise(&e, 2, 1);
+    edu_fire(&e, 2, 1);
     g_assert_cmpint(counter(&e, "errors"), ==, 4);
 
     /* A tail address outside RAM: the record is written, counted. */
     wr(&e, R_GA_BASE, GALOG | (8ULL << 56));
     wr(&e, R_GA_TAIL_ADDR, NOT_RAM);
-    raise(&e, 2, 1);
+    edu_fire(&e, 2, 1);
     g_assert_cmpint(rd(&e, R_GA_TAIL), ==, 8);
     r = query(&e);
     g_assert_cmpint(qdict_get_int(r, "errors"), ==, 5);
@@ -409,7 +409,7 @@ static void test_bad_addresses(void)
 
     /* Guest mode off (GAMEn = 0): the entry is refused, as upstream. */
     wr(&e, R_CONTROL, CTL_ALL & ~CTL_GAM_VAPIC);
-    raise(&e, 2, 1);
+    edu_fire(&e, 2, 1);
     g_assert_cmpint(counter(&e, "posted"), ==, 3);
     env_free(&e);
     qtest_quit(e.qts);
@@ -427,7 +427,7 @@ static void test_migration(void)
 
     env_init(&s, src, true);
     set_irte(&s, 7, false, true, 0x70, 3, 0x4242, PAGE);
-    raise(&s, 7, 3);
+    edu_fire(&s, 7, 3);
     wr(&s, R_GA_HEAD, 8);               /* one read, two pending */
     g_assert_cmpint(rd(&s, R_GA_TAIL), ==, 24);
     qtest_memread(src, GALOG, slog, sizeof(slog));
@@ -453,7 +453,7 @@ static void test_migration(void)
     g_assert_cmphex(rd(&d, R_CONTROL), ==, CTL_ALL);
 
     /* The destination goes on appending after the pending records. */
-    raise(&d, 7, 1);
+    edu_fire(&d, 7, 1);
     g_assert_cmpint(rd(&d, R_GA_TAIL), ==, 32);
     g_assert_cmphex(qtest_readq(dst, GALOG + 24), ==, ga_record(0x4242));
     g_assert_true(iommu_msi_fired(&d));
