@@ -19,7 +19,7 @@ dmesg | grep -E "AMD-Vi|iommu|AVIC|kvm_amd|SVM" | sed 's/^/IOMMU-L1: dmesg: /'
 dmesg | grep -q "AMD-Vi: Interrupt remapping enabled" &&
     say "interrupt-remapping enabled"
 dmesg | grep -q "AMD-Vi: Virtual APIC enabled" && say "guest-vapic enabled"
-dmesg | grep -q "AVIC enabled" && say "kvm-avic enabled"
+dmesg | grep -qE "(SVM|kvm_amd): AVIC enabled" && say "kvm-avic enabled"
 for g in /sys/kernel/iommu_groups/*; do
     [ -d "$g" ] || continue
     say "group ${g##*/}: $(ls "$g/devices" | tr '\n' ' ')"
