@@ -47,7 +47,7 @@ run_qtest() {
 }
 
 # qtests: every qos-test path that belongs to our devices.
-mapfile -t paths < <("$QOS" -l 2>/dev/null | grep -E "^/.*(irqhint|/gim)" || true)
+mapfile -t paths < <("$QOS" -l 2>/dev/null | grep -E "^/.*(irqhint|/gim|/amd-iommu-ga)" || true)
 if [ ${#paths[@]} -eq 0 ]; then
     result "qtest discovery" fail "qos-test lists no irqhint test"
 fi

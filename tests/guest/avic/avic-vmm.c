@@ -33,6 +33,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
+#include <linux/vfio.h>
+#include <sys/eventfd.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -78,6 +80,7 @@ static const struct payload_def payloads[] = {
 
 static int opt_sync, opt_vcpus = MAX_VCPUS, opt_pin = 1, opt_confirm = 1;
 static int opt_timeout = 180;
+static const char *opt_vfio;    /* the msi payload's MSIs: a VFIO device's */
 static uint32_t opt_n[P_COUNT];
 static int ncpus_online;
 
@@ -95,13 +98,22 @@ struct vcpu {
     char err[256];              /* a VMM-side error */
 };
 
+struct vfio {
+    int container, group, device, kvm_dev, efd;
+    uint64_t bar0;              /* BAR0's offset in the device fd */
+};
+
 struct vm {
+    struct vfio vfio;
     int kvm, fd;
     uint8_t *mem;
     struct shared *sh;
     int nv;
     struct vcpu v[MAX_VCPUS];
 };
+
+static void vfio_setup(struct vm *vm, const char *bdf);
+static void vfio_close(struct vm *vm);
 
 static double now(void)
 {
@@ -343,10 +355,14 @@ static void vm_create(struct vm *vm, int kvm, const struct kvm_cpuid2 *sup, int 
         vm->v[i].idx = i;
         setup_vcpu(vm, &vm->v[i], sup);
     }
+    if (opt_vfio) {
+        vfio_setup(vm, opt_vfio);
+    }
 }
 
 static void vm_destroy(struct vm *vm)
 {
+    vfio_close(vm);
     for (int i = 0; i < vm->nv; i++) {
         munmap(vm->v[i].run, vm->v[i].run_size);
         close(vm->v[i].fd);
@@ -560,6 +576,161 @@ static int seq_reached(struct vm *vm, int arg)
            (!opt_confirm || vm->sh->halted_seq == want_n);
 }
 
+/*
+ * Device assignment (--vfio BDF, a device bound to vfio-pci whose BAR0
+ * write 1 at 0x60 raises its MSI: QEMU's edu).  Its MSI goes to a KVM
+ * irqfd whose GSI is an MSI route to (dest, vector); KVM's IRQ bypass
+ * then has the AMD IOMMU driver program the device's IRTE in guest mode
+ * when the destination vCPU runs with AVIC.
+ */
+static void vfio_setup(struct vm *vm, const char *bdf)
+{
+    struct vfio *f = &vm->vfio;
+    struct vfio_group_status st = { .argsz = sizeof(st) };
+    struct vfio_region_info reg = { .argsz = sizeof(reg) };
+    struct kvm_create_device cd = { .type = KVM_DEV_TYPE_VFIO };
+    struct kvm_device_attr attr;
+    struct kvm_irqfd irqfd;
+    char path[256], link[256];
+    ssize_t n;
+    const char *grp;
+
+    snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", bdf);
+    n = readlink(path, link, sizeof(link) - 1);
+    if (n < 0) {
+        die("%s: %s", path, strerror(errno));
+    }
+    link[n] = 0;
+    grp = strrchr(link, '/') + 1;
+    f->container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
+    snprintf(path, sizeof(path), "/dev/vfio/%s", grp);
+    f->group = open(path, O_RDWR | O_CLOEXEC);
+    if (f->container < 0 || f->group < 0) {
+        die("%s: %s", path, strerror(errno));
+    }
+    if (ioctl(f->group, VFIO_GROUP_GET_STATUS, &st) < 0 ||
+        !(st.flags & VFIO_GROUP_FLAGS_VIABLE)) {
+        die("VFIO group %s not viable", grp);
+    }
+    if (ioctl(f->group, VFIO_GROUP_SET_CONTAINER, &f->container) < 0 ||
+        ioctl(f->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU) < 0) {
+        die("VFIO container: %s", strerror(errno));
+    }
+    f->device = ioctl(f->group, VFIO_GROUP_GET_DEVICE_FD, bdf);
+    if (f->device < 0) {
+        die("VFIO_GROUP_GET_DEVICE_FD %s: %s", bdf, strerror(errno));
+    }
+    reg.index = VFIO_PCI_BAR0_REGION_INDEX;
+    if (ioctl(f->device, VFIO_DEVICE_GET_REGION_INFO, &reg) < 0) {
+        die("VFIO BAR0: %s", strerror(errno));
+    }
+    f->bar0 = reg.offset;
+    /* Memory decoding and bus mastering: its MSI is a DMA write. */
+    reg.index = VFIO_PCI_CONFIG_REGION_INDEX;
+    if (ioctl(f->device, VFIO_DEVICE_GET_REGION_INFO, &reg) < 0) {
+        die("VFIO config space: %s", strerror(errno));
+    }
+    {
+        uint16_t cmd;
+
+        if (pread(f->device, &cmd, 2, reg.offset + 4) != 2) {
+            die("VFIO config read: %s", strerror(errno));
+        }
+        cmd |= 0x6;                     /* MEMORY | MASTER */
+        if (pwrite(f->device, &cmd, 2, reg.offset + 4) != 2) {
+            die("VFIO config write: %s", strerror(errno));
+        }
+    }
+
+    /* KVM must know that the VM has an assigned device (IRQ bypass). */
+    if (ioctl(vm->fd, KVM_CREATE_DEVICE, &cd) < 0) {
+        die("KVM_CREATE_DEVICE vfio: %s", strerror(errno));
+    }
+    f->kvm_dev = cd.fd;
+    memset(&attr, 0, sizeof(attr));
+    attr.group = KVM_DEV_VFIO_GROUP;
+    attr.attr = KVM_DEV_VFIO_GROUP_ADD;
+    attr.addr = (uintptr_t)&f->group;
+    if (ioctl(f->kvm_dev, KVM_SET_DEVICE_ATTR, &attr) < 0) {
+        die("KVM_DEV_VFIO_GROUP_ADD: %s", strerror(errno));
+    }
+
+    f->efd = eventfd(0, EFD_CLOEXEC);
+    memset(&irqfd, 0, sizeof(irqfd));
+    irqfd.fd = f->efd;
+    irqfd.gsi = 1;
+    if (ioctl(vm->fd, KVM_IRQFD, &irqfd) < 0) {
+        die("KVM_IRQFD: %s", strerror(errno));
+    }
+    printf("AVIC-VMM: vfio %s group %s BAR0 at 0x%llx\n", bdf, grp,
+           (unsigned long long)f->bar0);
+}
+
+/* Route the device's MSI (GSI 1) to (dest, vec), and enable it. */
+static int vfio_route(struct vm *vm, uint32_t dest, uint32_t vec, char *why, size_t len)
+{
+    struct vfio *f = &vm->vfio;
+    struct {
+        struct kvm_irq_routing r;
+        struct kvm_irq_routing_entry e[1];
+    } rt;
+    struct {
+        struct vfio_irq_set s;
+        int32_t fd;
+    } irqs;
+
+    memset(&rt, 0, sizeof(rt));
+    rt.r.nr = 1;
+    rt.e[0].gsi = 1;
+    rt.e[0].type = KVM_IRQ_ROUTING_MSI;
+    rt.e[0].u.msi.address_lo = APIC_GPA | (dest << 12);
+    rt.e[0].u.msi.data = vec;
+    if (ioctl(vm->fd, KVM_SET_GSI_ROUTING, &rt) < 0) {
+        snprintf(why, len, "KVM_SET_GSI_ROUTING: %s", strerror(errno));
+        return -1;
+    }
+    memset(&irqs, 0, sizeof(irqs));
+    irqs.s.argsz = sizeof(irqs);
+    irqs.s.flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
+    irqs.s.index = VFIO_PCI_MSI_IRQ_INDEX;
+    irqs.s.start = 0;
+    irqs.s.count = 1;
+    irqs.fd = f->efd;
+    if (ioctl(f->device, VFIO_DEVICE_SET_IRQS, &irqs) < 0) {
+        snprintf(why, len, "VFIO_DEVICE_SET_IRQS MSI: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* The device raises its MSI: BAR0 0x60 = 1, then acknowledge (0x64). */
+static int vfio_fire(struct vm *vm, char *why, size_t len)
+{
+    struct vfio *f = &vm->vfio;
+    uint32_t one = 1;
+
+    if (pwrite(f->device, &one, 4, f->bar0 + 0x60) != 4 ||
+        pwrite(f->device, &one, 4, f->bar0 + 0x64) != 4) {
+        snprintf(why, len, "BAR0 write: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static void vfio_close(struct vm *vm)
+{
+    struct vfio *f = &vm->vfio;
+
+    if (!f->device) {
+        return;
+    }
+    close(f->efd);
+    close(f->device);
+    close(f->kvm_dev);
+    close(f->group);
+    close(f->container);
+}
+
 static int signal_msi(struct vm *vm, uint32_t dest, uint32_t vec, char *why, size_t len)
 {
     struct kvm_msi msi;
@@ -581,7 +752,9 @@ static int signal_msi(struct vm *vm, uint32_t dest, uint32_t vec, char *why, siz
 static int msi_once(struct run_state *rs, uint32_t cpu, uint32_t vec,
                     uint32_t i, const char *what)
 {
-    if (signal_msi(rs->vm, cpu, vec, rs->why, sizeof(rs->why)) < 0) {
+    /* --vfio: the device raises it, routed to (cpu, vec) by vfio_route() */
+    if (opt_vfio ? vfio_fire(rs->vm, rs->why, sizeof(rs->why)) < 0 :
+        signal_msi(rs->vm, cpu, vec, rs->why, sizeof(rs->why)) < 0) {
         return -1;
     }
     rs->vm->sh->sent++;
@@ -591,10 +764,16 @@ static int msi_once(struct run_state *rs, uint32_t cpu, uint32_t vec,
 
 static int drive_msi(struct run_state *rs, uint32_t n)
 {
+    if (opt_vfio && vfio_route(rs->vm, 0, V_MSI_RUN, rs->why, sizeof(rs->why)) < 0) {
+        return -1;
+    }
     for (uint32_t i = 1; i <= n; i++) {
         if (msi_once(rs, 0, V_MSI_RUN, i, "the running vCPU's MSI") < 0) {
             return -1;
         }
+    }
+    if (opt_vfio && vfio_route(rs->vm, 1, V_MSI_HALT, rs->why, sizeof(rs->why)) < 0) {
+        return -1;
     }
     for (uint32_t i = 1; i <= n; i++) {
         want_n = i;
@@ -816,7 +995,7 @@ stop:
 static void usage(FILE *f)
 {
     fprintf(f, "usage: avic-vmm [--sync] [--n N] [--vcpus 2|3] [--timeout S] [--no-pin]\n"
-               "                [--no-halt-confirm] [--list] [PAYLOAD[:N]...|all]\n");
+               "                [--no-halt-confirm] [--vfio BDF] [--list] [PAYLOAD[:N]...|all]\n");
 }
 
 int main(int argc, char **argv)
@@ -848,6 +1027,8 @@ int main(int argc, char **argv)
                 usage(stderr);
                 return 2;
             }
+        } else if (!strcmp(a, "--vfio") && i + 1 < argc) {
+            opt_vfio = argv[++i];
         } else if (!strcmp(a, "--timeout") && i + 1 < argc) {
             opt_timeout = atoi(argv[++i]);
         } else if (!strcmp(a, "--list")) {
