@@ -25,7 +25,14 @@
  *   --no-pin        do not pin vCPU threads (default: vCPU i on L1 CPU i+1)
  *   --no-halt-confirm  send to a "halted" vCPU after a delay instead of
  *                   after seeing its thread blocked in KVM
+ *   --vfio BDF      the msi payload's MSIs are a device's (bound to
+ *                   vfio-pci; edu), through VFIO and a KVM irqfd; dev-irq*
+ *                   need it (the device's BAR0 is mapped into the guest)
+ *   --irq-cpu C     --vfio: pin the device's interrupt in L1 to CPU C
+ *                   (its remapped, not posted, delivery)
  *   --list          list the payloads
+ * With --sync the msi payload also marks its two halves as phases
+ * "msi-run" (MSIs to the running vCPU) and "msi-halt".
  * Each payload prints "AVIC-VMM: <payload> PASS|FAIL <details>".
  * Exit status: 0 all passed, 1 one failed, 2 usage or set-up error.
  */
@@ -75,12 +82,17 @@ static const struct payload_def payloads[] = {
       "N KVM_SIGNAL_MSI to a running vCPU, N to a halted one" },
     { "ping-pong-hlt", P_PING_PONG_HLT, 2, 1000,
       "ping-pong, the waiting vCPU halted in the guest (HLT exits off)" },
+    { "dev-irq", P_DEV_IRQ, 1, 1000,
+      "--vfio: vCPU 0 raises the device's MSI (to itself) N times, spinning" },
+    { "dev-irq-hlt", P_DEV_IRQ_HLT, 1, 1000,
+      "dev-irq, waiting halted in the guest (HLT exits off)" },
 };
 #define NPAYLOADS (int)(sizeof(payloads) / sizeof(payloads[0]))
 
 static int opt_sync, opt_vcpus = MAX_VCPUS, opt_pin = 1, opt_confirm = 1;
 static int opt_timeout = 180;
 static const char *opt_vfio;    /* the msi payload's MSIs: a VFIO device's */
+static int opt_irq_cpu = -1;    /* --irq-cpu */
 static uint32_t opt_n[P_COUNT];
 static int ncpus_online;
 
@@ -101,6 +113,8 @@ struct vcpu {
 struct vfio {
     int container, group, device, kvm_dev, efd;
     uint64_t bar0;              /* BAR0's offset in the device fd */
+    void *bar0_map;             /* BAR0 mmapped (slot 1 at DEV_GPA), or NULL */
+    size_t bar0_size;
 };
 
 struct vm {
@@ -113,6 +127,7 @@ struct vm {
 };
 
 static void vfio_setup(struct vm *vm, const char *bdf);
+static void handshake(void);
 static void vfio_close(struct vm *vm);
 
 static double now(void)
@@ -625,6 +640,25 @@ static void vfio_setup(struct vm *vm, const char *bdf)
         die("VFIO BAR0: %s", strerror(errno));
     }
     f->bar0 = reg.offset;
+    /* BAR0 into the guest too (dev-irq*: the guest drives the device). */
+    if (reg.flags & VFIO_REGION_INFO_FLAG_MMAP) {
+        void *m = mmap(NULL, reg.size, PROT_READ | PROT_WRITE, MAP_SHARED, f->device,
+                       reg.offset);
+        struct kvm_userspace_memory_region slot = {
+            .slot = 1, .guest_phys_addr = DEV_GPA, .memory_size = reg.size,
+            .userspace_addr = (uintptr_t)m,
+        };
+
+        if (m == MAP_FAILED) {
+            printf("AVIC-VMM: warning: mmap of BAR0: %s\n", strerror(errno));
+        } else if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0) {
+            printf("AVIC-VMM: warning: BAR0 memory slot: %s\n", strerror(errno));
+            munmap(m, reg.size);
+        } else {
+            f->bar0_map = m;
+            f->bar0_size = reg.size;
+        }
+    }
     /* Memory decoding and bus mastering: its MSI is a DMA write. */
     reg.index = VFIO_PCI_CONFIG_REGION_INDEX;
     if (ioctl(f->device, VFIO_DEVICE_GET_REGION_INFO, &reg) < 0) {
@@ -666,6 +700,36 @@ static void vfio_setup(struct vm *vm, const char *bdf)
            (unsigned long long)f->bar0);
 }
 
+/* L1's IRQ of the device (vfio-msi[0](BDF) in /proc/interrupts) to CPU @cpu. */
+static void irq_pin(const char *bdf, int cpu)
+{
+    char line[1024], path[64], want[128];
+    FILE *f = fopen("/proc/interrupts", "r");
+    int irq = -1;
+
+    snprintf(want, sizeof(want), "vfio-msi[0](%s)", bdf);
+    while (f && fgets(line, sizeof(line), f)) {
+        if (strstr(line, want)) {
+            irq = atoi(line);
+            break;
+        }
+    }
+    if (f) {
+        fclose(f);
+    }
+    if (irq < 0) {
+        printf("AVIC-VMM: warning: no %s in /proc/interrupts\n", want);
+        return;
+    }
+    snprintf(path, sizeof(path), "/proc/irq/%d/smp_affinity_list", irq);
+    f = fopen(path, "w");
+    if (!f || fprintf(f, "%d\n", cpu) < 0 || fclose(f) != 0) {
+        printf("AVIC-VMM: warning: %s = %d: %s\n", path, cpu, strerror(errno));
+        return;
+    }
+    printf("AVIC-VMM: IRQ %d (%s) on L1 CPU %d\n", irq, want, cpu);
+}
+
 /* Route the device's MSI (GSI 1) to (dest, vec), and enable it. */
 static int vfio_route(struct vm *vm, uint32_t dest, uint32_t vec, char *why, size_t len)
 {
@@ -700,6 +764,9 @@ static int vfio_route(struct vm *vm, uint32_t dest, uint32_t vec, char *why, siz
         snprintf(why, len, "VFIO_DEVICE_SET_IRQS MSI: %s", strerror(errno));
         return -1;
     }
+    if (opt_irq_cpu >= 0) {
+        irq_pin(opt_vfio, opt_irq_cpu);
+    }
     return 0;
 }
 
@@ -725,6 +792,9 @@ static void vfio_close(struct vm *vm)
         return;
     }
     close(f->efd);
+    if (f->bar0_map) {
+        munmap(f->bar0_map, f->bar0_size);
+    }
     close(f->device);
     close(f->kvm_dev);
     close(f->group);
@@ -764,14 +834,24 @@ static int msi_once(struct run_state *rs, uint32_t cpu, uint32_t vec,
 
 static int drive_msi(struct run_state *rs, uint32_t n)
 {
+    uint32_t sent;
+
     if (opt_vfio && vfio_route(rs->vm, 0, V_MSI_RUN, rs->why, sizeof(rs->why)) < 0) {
         return -1;
     }
+    /* The phases: exactly the MSIs to the running vCPU, then the rest. */
+    sent = rs->vm->sh->sent;
+    printf("AVIC-PHASE msi-run BEGIN\n");
+    handshake();
     for (uint32_t i = 1; i <= n; i++) {
         if (msi_once(rs, 0, V_MSI_RUN, i, "the running vCPU's MSI") < 0) {
+            printf("AVIC-PHASE msi-run END ipis=%u\n", rs->vm->sh->sent - sent);
+            handshake();
             return -1;
         }
     }
+    printf("AVIC-PHASE msi-run END ipis=%u\n", rs->vm->sh->sent - sent);
+    handshake();
     if (opt_vfio && vfio_route(rs->vm, 1, V_MSI_HALT, rs->why, sizeof(rs->why)) < 0) {
         return -1;
     }
@@ -846,6 +926,9 @@ static uint32_t expected(const struct payload_def *p, struct vm *vm, int cpu, in
             return n;
         }
         return 0;
+    case P_DEV_IRQ:
+    case P_DEV_IRQ_HLT:
+        return cpu == 0 && vec == V_DEV ? n + DEV_WARMUP : 0;
     case P_MSI:
         if (cpu == 0) {
             return vec == V_MSI_RUN ? n : 0;
@@ -869,12 +952,22 @@ static int run_payload(int kvm, const struct kvm_cpuid2 *sup, const struct paylo
     char details[1024] = "";
     size_t dl;
 
-    vm_create(&vm, kvm, sup, nv, p->id == P_PING_PONG_HLT);
+    vm_create(&vm, kvm, sup, nv, p->id == P_PING_PONG_HLT || p->id == P_DEV_IRQ_HLT);
     sh = vm.sh;
     sh->payload = p->id;
     sh->n = n;
     sh->nvcpus = nv;
-    sh->flags = opt_confirm ? FLAG_HALT_CONFIRM : 0;
+    sh->flags = (opt_confirm ? FLAG_HALT_CONFIRM : 0) |
+                (vm.vfio.bar0_map ? FLAG_DEV_MAPPED : 0);
+    if ((p->id == P_DEV_IRQ || p->id == P_DEV_IRQ_HLT) &&
+        (!opt_vfio || vfio_route(&vm, 0, V_DEV, rs.why, sizeof(rs.why)) < 0)) {
+        if (!opt_vfio) {
+            snprintf(rs.why, sizeof(rs.why), "%s needs --vfio", p->name);
+        }
+        printf("AVIC-VMM: %s FAIL %s\n", p->name, rs.why);
+        vm_destroy(&vm);
+        return 0;
+    }
     rs.deadline = now() + opt_timeout;
     t0 = now();
     for (int i = 0; i < nv; i++) {
@@ -983,6 +1076,17 @@ stop:
                  (unsigned long long)((sh->t_end - sh->t_begin) / (2ull * n)),
                  (long long)mn, (long long)(lat / (2ll * n)), (long long)mx);
     }
+    if ((p->id == P_DEV_IRQ || p->id == P_DEV_IRQ_HLT) && ok && n) {
+        struct vcpu_shared *c = &sh->cpu[0];
+
+        /* TSC ticks per interrupt over the measured part, and from the
+         * guest's write to the device to its handler (min/avg/max). */
+        snprintf(details + dl, sizeof(details) - dl,
+                 " tsc_per_irq=%llu irq_latency_tsc=%lld/%lld/%lld",
+                 (unsigned long long)((sh->t_end - sh->t_begin) / n),
+                 (long long)c->t_ipi_min, (long long)(c->t_ipi_sum / (long long)n),
+                 (long long)c->t_ipi_max);
+    }
     if (ok) {
         printf("AVIC-VMM: %s PASS %s\n", p->name, details);
     } else {
@@ -995,7 +1099,8 @@ stop:
 static void usage(FILE *f)
 {
     fprintf(f, "usage: avic-vmm [--sync] [--n N] [--vcpus 2|3] [--timeout S] [--no-pin]\n"
-               "                [--no-halt-confirm] [--vfio BDF] [--list] [PAYLOAD[:N]...|all]\n");
+               "                [--no-halt-confirm] [--vfio BDF] [--irq-cpu C] [--list]\n"
+               "                [PAYLOAD[:N]...|all]\n");
 }
 
 int main(int argc, char **argv)
@@ -1029,6 +1134,8 @@ int main(int argc, char **argv)
             }
         } else if (!strcmp(a, "--vfio") && i + 1 < argc) {
             opt_vfio = argv[++i];
+        } else if (!strcmp(a, "--irq-cpu") && i + 1 < argc) {
+            opt_irq_cpu = atoi(argv[++i]);
         } else if (!strcmp(a, "--timeout") && i + 1 < argc) {
             opt_timeout = atoi(argv[++i]);
         } else if (!strcmp(a, "--list")) {
@@ -1045,6 +1152,9 @@ int main(int argc, char **argv)
             return 2;
         } else if (!strcmp(a, "all")) {
             for (int k = 0; k < NPAYLOADS && nlist < 64; k++) {
+                if (payloads[k].id == P_DEV_IRQ || payloads[k].id == P_DEV_IRQ_HLT) {
+                    continue;           /* --vfio only: not in "all" */
+                }
                 list[nlist] = &payloads[k];
                 counts[nlist++] = 0;
             }
@@ -1068,6 +1178,9 @@ int main(int argc, char **argv)
     }
     if (!nlist) {
         for (int k = 0; k < NPAYLOADS; k++) {
+            if (payloads[k].id == P_DEV_IRQ || payloads[k].id == P_DEV_IRQ_HLT) {
+                continue;
+            }
             list[nlist] = &payloads[k];
             counts[nlist++] = 0;
         }

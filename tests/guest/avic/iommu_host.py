@@ -9,10 +9,13 @@ Boots a Debian kernel as L1 under TCG with
 
 and kvm_amd.avic=1; its /test.sh (tests/guest/avic/l1-iommu.sh) reports
 what amd_iommu and kvm_amd say, binds edu to vfio-pci and runs
-`avic-vmm --vfio BDF msi:N`: edu's MSI, assigned through VFIO and a KVM
-irqfd, N times to a running L2 vCPU and N times to a halted one.  QEMU's
-own counters (query-amd-iommu-ga, query-avic) are read over QMP while it
-runs.  Checks (one line each in DIR/results.tsv: status, name, reason):
+`avic-vmm --sync --vfio BDF msi:N`: edu's MSI, assigned through VFIO and
+a KVM irqfd, N times to a running L2 vCPU and N times to a halted one.
+Around each phase the VMM prints "AVIC-PHASE <name> BEGIN|END ipis=K"
+and waits for a console line; in between this script reads QEMU's own
+counters (query-amd-iommu-ga, query-avic) over QMP, so that the deltas
+cover exactly that phase ("msi-run": the MSIs to the running vCPU).
+Checks (one line each in DIR/results.tsv: status, name, reason):
 
 - amd_iommu: "Interrupt remapping enabled" and "Virtual APIC enabled";
   kvm_amd: "AVIC enabled";
@@ -23,8 +26,18 @@ runs.  Checks (one line each in DIR/results.tsv: status, name, reason):
 - the halted vCPU's interrupts went through the GA log (records > 0) and
   KVM woke it (the VMM's check);
 - #VMEXITs on the L2 vCPU's CPU other than physical interrupts to L1
-  (VMEXIT_INTR, L1's own timer) are far fewer than N: the device
-  interrupts themselves cost no exit.
+  (VMEXIT_INTR, L1's own timer) over the whole run are far fewer than N;
+- strictly: during the msi-run phase, on the running L2 vCPU's CPU, 0
+  #VMEXITs other than VMEXIT_INTR (per-code breakdown printed), and N
+  AVIC deliveries there.
+
+Other uses (bench/amd-iommu-ga.sh): --ga off boots without ga-vapic (the
+IRTEs stay remapped: L1 KVM gets the interrupt and injects it),
+--payload P runs another VMM payload (dev-irq-hlt: the L2 raises edu's
+interrupt itself), --icount adds -icount shift=0, --irq-cpu C pins edu's
+IRQ in L1, --json FILE writes the phases' counters and the VMM's lines.
+The msi checks above run only for --payload msi with --ga on; otherwise
+the one check is that the payload passed.
 """
 
 import argparse
@@ -34,9 +47,68 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 
 EXIT_INTR = 0x60
+
+
+class Qmp:
+    def __init__(self, path):
+        self.f = None
+        for _ in range(100):
+            try:
+                s = socket.socket(socket.AF_UNIX)
+                s.connect(path)
+                break
+            except OSError:
+                threading.Event().wait(0.1)
+        else:
+            return
+        self.f = s.makefile("rw")
+        self.f.readline()
+        self.cmd("qmp_capabilities")
+
+    def cmd(self, name):
+        if not self.f:
+            return None
+        try:
+            self.f.write(json.dumps({"execute": name}) + "\n")
+            self.f.flush()
+            while True:
+                r = json.loads(self.f.readline())
+                if "return" in r or "error" in r:
+                    return r.get("return")
+        except (OSError, ValueError):
+            self.f = None
+            return None
+
+    def snap(self):
+        return {"ga": self.cmd("query-amd-iommu-ga") or {},
+                "cpus": self.cmd("query-avic") or []}
+
+
+def cpu_delta(b, e):
+    """Per-vCPU counter deltas between two query-avic answers."""
+    out = {}
+    for ce in e:
+        cb = next((c for c in b if c["cpu-index"] == ce["cpu-index"]), None)
+        if cb is None:
+            continue
+        d = {k: ce[k] - cb[k] for k in ce if isinstance(ce[k], int)
+             and not isinstance(ce[k], bool) and k != "cpu-index"}
+        bc = {x["code"]: x["count"] for x in cb.get("vmexit-codes", [])}
+        codes = {}
+        for x in ce.get("vmexit-codes", []):
+            n = x["count"] - bc.get(x["code"], 0)
+            if n:
+                codes[x["code"]] = n
+        d["codes"] = codes
+        d["non-intr"] = sum(n for c, n in codes.items() if c != EXIT_INTR)
+        out[ce["cpu-index"]] = d
+    return out
+
+
+def fmt_codes(codes):
+    return ", ".join(f"{c:#x} {n}" for c, n in sorted(codes.items())) or "none"
 
 
 def main():
@@ -49,63 +121,63 @@ def main():
     ap.add_argument("--dir", required=True)
     ap.add_argument("--label", default="amd-iommu-ga")
     ap.add_argument("--timeout", type=int, default=300)
+    ap.add_argument("--ga", default="on", choices=("on", "off"))
+    ap.add_argument("--payload", default="msi")
+    ap.add_argument("--irq-cpu", type=int)
+    ap.add_argument("--icount", action="store_true")
+    ap.add_argument("--json")
     a = ap.parse_args()
     os.makedirs(a.dir, exist_ok=True)
     qmp = os.path.join(a.dir, "qmp.sock")
     if os.path.exists(qmp):
         os.unlink(qmp)
+    append = (f"console=ttyS0 panic=-1 loglevel=4 kvm_amd.avic=1 iommu.n={a.n} "
+              f"iommu.payload={a.payload}")
+    if a.irq_cpu is not None:
+        append += f" iommu.irqcpu={a.irq_cpu}"
+    iommu = "amd-iommu,intremap=on" + (",ga-vapic=on" if a.ga == "on" else "")
     cmd = [a.qemu, "-machine", "q35", "-accel", "tcg", "-cpu", "max,svm=on,avic=on",
            "-smp", "4", "-m", "1G", "-kernel", a.kernel, "-initrd", a.initrd,
-           "-append", "console=ttyS0 panic=-1 loglevel=4 kvm_amd.avic=1 "
-           f"iommu.n={a.n}",
+           "-append", append,
            "-nodefaults", "-display", "none", "-vga", "none", "-monitor", "none",
-           "-no-reboot", "-serial", "stdio", "-qmp", f"unix:{qmp},server=on,wait=off",
-           "-device", "amd-iommu,intremap=on,ga-vapic=on", "-device", "edu"]
+           "-no-reboot", "-chardev", "stdio,id=con,signal=off", "-serial", "chardev:con",
+           "-qmp", f"unix:{qmp},server=on,wait=off", "-device", iommu, "-device", "edu"]
+    if a.icount:
+        cmd += ["-icount", "shift=0"]
     if a.fw:
         cmd += ["-L", a.fw]
     print("iommu_host: " + " ".join(cmd), flush=True)
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    snap = {}
-
-    def poll():
-        for _ in range(100):
-            if os.path.exists(qmp):
-                break
-            time.sleep(0.1)
-        try:
-            s = socket.socket(socket.AF_UNIX)
-            s.connect(qmp)
-            f = s.makefile("rw")
-            f.readline()
-            f.write('{"execute":"qmp_capabilities"}\n')
-            f.flush()
-            f.readline()
-            while p.poll() is None:
-                cur = {}
-                for c in ("query-amd-iommu-ga", "query-avic"):
-                    f.write(json.dumps({"execute": c}) + "\n")
-                    f.flush()
-                    while True:
-                        r = json.loads(f.readline())
-                        if "return" in r or "error" in r:
-                            break
-                    cur[c] = r.get("return")
-                snap.update(cur)
-                time.sleep(0.3)
-        except (OSError, ValueError):
-            pass
-
-    threading.Thread(target=poll, daemon=True).start()
+    p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, text=True, errors="replace")
+    mon = Qmp(qmp)
     killer = threading.Timer(a.timeout, p.kill)
     killer.start()
     console = []
+    phases = {}                 # name -> {"begin": snap, "end": snap, "ipis": K}
+    final = None
     with open(os.path.join(a.dir, "console.log"), "w") as log:
         for line in p.stdout:
             log.write(line)
             line = line.rstrip()
             console.append(line)
-            if any(k in line for k in ("IOMMU-L1", "AVIC-VMM", "EXIT:", "panic", "qemu-")):
+            if any(k in line for k in ("IOMMU-L1", "AVIC-VMM", "AVIC-PHASE", "EXIT:",
+                                       "panic", "qemu-")):
                 print(line, flush=True)
+            if line.startswith("AVIC-PHASE "):
+                w = line.split()
+                ph = phases.setdefault(w[1], {})
+                if len(w) > 2 and w[2] == "BEGIN":
+                    ph["begin"] = mon.snap()
+                elif len(w) > 2 and w[2] == "END":
+                    ph["end"] = mon.snap()
+                    ph["ipis"] = int(w[3].split("=")[1]) if len(w) > 3 else 0
+                try:
+                    p.stdin.write("go\n")
+                    p.stdin.flush()
+                except OSError:
+                    pass
+            elif line.startswith("IOMMU-L1: vmm exit"):
+                final = mon.snap()
     p.wait()
     killer.cancel()
 
@@ -115,6 +187,47 @@ def main():
         results.append(("pass" if ok else "fail", f"{a.label}: {name}", "" if ok else reason))
 
     text = "\n".join(console)
+    vmm = [ln for ln in console if ln.startswith(f"AVIC-VMM: {a.payload} ")]
+    deltas = {}
+    for name, ph in phases.items():
+        if ph.get("begin") and ph.get("end"):
+            deltas[name] = cpu_delta(ph["begin"]["cpus"], ph["end"]["cpus"])
+            g0, g1 = ph["begin"]["ga"], ph["end"]["ga"]
+            ga = {k: g1[k] - g0[k] for k in g1 if isinstance(g1.get(k), int)
+                  and isinstance(g0.get(k), int) and not isinstance(g1[k], bool)}
+            ph["ga-delta"] = ga
+            tot = sum(d["vmexits"] for d in deltas[name].values())
+            print(f"iommu_host: phase {name}: {ph.get('ipis')} interrupts, "
+                  f"{tot} #VMEXITs (all vCPUs), GA {json.dumps(ga)}", flush=True)
+            for c, d in sorted(deltas[name].items()):
+                if d["vmexits"] or d.get("deliveries") or d.get("doorbells"):
+                    print(f"iommu_host:   CPU {c}: {d['vmexits']} #VMEXITs ({d['non-intr']} "
+                          f"not INTR; by code: {fmt_codes(d['codes'])}), "
+                          f"{d.get('deliveries')} deliveries, {d.get('doorbells')} doorbells",
+                          flush=True)
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump({"vmm": vmm, "ga": a.ga, "n": a.n, "payload": a.payload,
+                       "guest-vapic": "AMD-Vi: Virtual APIC enabled" in text,
+                       "phases": {k: {"ipis": v.get("ipis"), "ga": v.get("ga-delta"),
+                                      "cpus": {str(c): d for c, d in
+                                               deltas.get(k, {}).items()}}
+                                  for k, v in phases.items()}}, f, indent=1)
+
+    if a.payload != "msi" or a.ga != "on":
+        check(bool(vmm) and " PASS " in vmm[0], f"payload {a.payload}",
+              vmm[0] if vmm else "the VMM reported nothing")
+    else:
+        msi_checks(a, check, text, console, vmm, final, phases, deltas)
+    with open(os.path.join(a.dir, "results.tsv"), "w") as f:
+        for r in results:
+            f.write("\t".join(r) + "\n")
+    for r in results:
+        print("\t".join(r))
+    return 0 if all(r[0] == "pass" for r in results) else 1
+
+
+def msi_checks(a, check, text, console, vmm, final, phases, deltas):
     check("AMD-Vi: Interrupt remapping enabled" in text, "amd_iommu: interrupt remapping",
           "no 'AMD-Vi: Interrupt remapping enabled'")
     check("AMD-Vi: Virtual APIC enabled" in text, "amd_iommu: guest virtual APIC mode",
@@ -122,13 +235,13 @@ def main():
     # 6.1: "SVM: AVIC enabled"; 6.12: "kvm_amd: AVIC enabled"
     check("SVM: AVIC enabled" in text or "kvm_amd: AVIC enabled" in text,
           "kvm_amd: AVIC", "no 'SVM: AVIC enabled' nor 'kvm_amd: AVIC enabled'")
-    vmm = [ln for ln in console if ln.startswith("AVIC-VMM: msi ")]
     check(bool(vmm) and " PASS " in vmm[0],
           f"edu assigned to L2 by VFIO + irqfd: {a.n} MSIs to a running and "
           f"{a.n} to a halted vCPU, each once at the right vector",
           vmm[0] if vmm else "the VMM reported nothing")
-    ga = snap.get("query-amd-iommu-ga") or {}
-    cpus = snap.get("query-avic") or []
+    snap = final or (phases.get("msi") or {}).get("end") or {}
+    ga = snap.get("ga") or {}
+    cpus = snap.get("cpus") or []
     print("iommu_host: GA " + json.dumps(ga), flush=True)
     check(ga.get("doorbells", 0) >= a.n and ga.get("errors", 1) == 0,
           f"the IOMMU posted and rang the running vCPU (doorbells {ga.get('doorbells')}"
@@ -152,12 +265,27 @@ def main():
               f"{runner['deliveries']} deliveries, {other} exits other than VMEXIT_INTR")
     else:
         check(False, "no #VMEXIT per interrupt", "no query-avic answer")
-    with open(os.path.join(a.dir, "results.tsv"), "w") as f:
-        for r in results:
-            f.write("\t".join(r) + "\n")
-    for r in results:
-        print("\t".join(r))
-    return 0 if all(r[0] == "pass" for r in results) else 1
+    # Strict: exactly the running-vCPU phase, on the CPU that ran it (the
+    # one the IOMMU rang; the VMM pins vCPU 0 to L1 CPU 1).
+    name = "msi-run: 0 #VMEXITs to L1 per interrupt on the running L2 vCPU's CPU (not INTR)"
+    d = deltas.get("msi-run")
+    ipis = (phases.get("msi-run") or {}).get("ipis", 0)
+    if not d:
+        check(False, name, "no msi-run phase counted (VMM without --sync phases, "
+              "or no query-avic)")
+        return
+    cpu = max(d, key=lambda c: (d[c].get("doorbells", 0), c == 1))
+    r = d[cpu]
+    print(f"iommu_host: msi-run: {ipis} MSIs to the running vCPU; CPU {cpu}: "
+          f"{r['vmexits']} #VMEXITs, {r['non-intr']} not INTR "
+          f"({r['non-intr'] / max(ipis, 1):.3f} per interrupt); by code: "
+          f"{fmt_codes(r['codes'])}; {r.get('deliveries')} AVIC deliveries, "
+          f"{r.get('doorbells')} doorbells", flush=True)
+    detail = (f"CPU {cpu}: {r['non-intr']} exits other than INTR for {ipis} interrupts "
+              f"(by code: {fmt_codes(r['codes'])}), {r.get('deliveries')} deliveries")
+    check(ipis >= a.n and r["non-intr"] == 0 and r.get("deliveries", 0) >= ipis,
+          f"{name}: {r['non-intr']} for {ipis}, {r.get('deliveries')} AVIC deliveries",
+          detail)
 
 
 if __name__ == "__main__":

@@ -6,9 +6,13 @@
 # vfio-iommu-type1 vfio-pci-core vfio-pci"): what Linux's amd_iommu and
 # kvm_amd say about interrupt remapping, guest vAPIC mode and AVIC, and
 # where the assignable devices are.  With iommu.n=N on the kernel command
-# line it then binds edu to vfio-pci and runs /bin/avic-vmm --vfio BDF
-# msi:N: edu's MSI, through VFIO and a KVM irqfd, to a running and to a
-# halted L2 vCPU.  Every line starts with "IOMMU-L1: ".
+# line it then binds edu to vfio-pci and runs /bin/avic-vmm --sync --vfio
+# BDF msi:N: edu's MSI, through VFIO and a KVM irqfd, to a running and to a
+# halted L2 vCPU (iommu.payload=P runs payload P instead, e.g.
+# dev-irq-hlt; iommu.irqcpu=C pins edu's IRQ in L1 to CPU C).  With --sync
+# the VMM prints AVIC-PHASE lines and waits for a line on the console
+# after each (the host reads QEMU's counters in between).  Every other
+# line starts with "IOMMU-L1: ".
 
 say() { echo "IOMMU-L1: $*"; }
 edu=
@@ -31,10 +35,14 @@ for d in /sys/bus/pci/devices/*; do
     fi
 done
 n=
+payload=msi
+irqcpu=
 # shellcheck disable=SC2013
 for arg in $(cat /proc/cmdline); do
     case $arg in
     iommu.n=*) n=${arg#iommu.n=} ;;
+    iommu.payload=*) payload=${arg#iommu.payload=} ;;
+    iommu.irqcpu=*) irqcpu="--irq-cpu ${arg#iommu.irqcpu=}" ;;
     esac
 done
 [ -n "$n" ] || exit 0
@@ -42,7 +50,9 @@ done
 echo 0 > /sys/module/kvm/parameters/halt_poll_ns 2>/dev/null
 echo "1234 11e8" > /sys/bus/pci/drivers/vfio-pci/new_id
 say "edu driver: $(basename "$(readlink /sys/bus/pci/devices/$edu/driver)")"
-/bin/avic-vmm --vfio "$edu" --vcpus 3 --timeout 60 "msi:$n"
+stty -echo 2>/dev/null
+# shellcheck disable=SC2086
+/bin/avic-vmm --sync --vfio "$edu" --vcpus 3 --timeout 60 $irqcpu "$payload:$n"
 rc=$?
 cat /proc/interrupts | grep -iE "AMD-Vi|vfio" | sed 's/^/IOMMU-L1: irq: /'
 say "vmm exit $rc"

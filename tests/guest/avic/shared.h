@@ -22,6 +22,9 @@
 #define PAYLOAD_MAX     0x100000u
 #define STACK_GPA(i)    (0x300000u + ((i) + 1) * 0x10000u)  /* top */
 #define APIC_GPA        0xfee00000u
+/* --vfio: the device's BAR0 (edu: 0x00 ID 0x010000ed, 0x60 raise its
+ * interrupt, 0x64 acknowledge), mapped into the guest here. */
+#define DEV_GPA         0xc0000000u
 
 #define MAX_VCPUS       3
 
@@ -45,6 +48,8 @@ enum {
     P_TPR,
     P_MSI,
     P_PING_PONG_HLT,
+    P_DEV_IRQ,          /* --vfio: vCPU 0 raises the device's MSI itself */
+    P_DEV_IRQ_HLT,      /* the same, waiting halted in the guest */
     P_COUNT,
 };
 
@@ -60,10 +65,13 @@ enum {
 #define V_TIMER_PERIOD1 0x62    /* vCPU 1 */
 #define V_MSI_RUN       0x70    /* KVM_SIGNAL_MSI to running vCPU 0 */
 #define V_MSI_HALT      0x71    /* KVM_SIGNAL_MSI to halted vCPU 1 */
+#define V_DEV           0x72    /* dev-irq: the device's MSI to vCPU 0 */
 #define V_SPURIOUS      0xff
 
 /* Warm-up round trips of ping-pong before its measured phase. */
 #define PP_WARMUP       4
+/* Warm-up interrupts of dev-irq before its measured phase. */
+#define DEV_WARMUP      4
 /* Timer payload: one-shots on vCPU 0, then periodic ticks on vCPUs 0 and
  * 1 (at once); KVM's APIC bus runs at 1 GHz, divide by 1. */
 #define TIMER_ONESHOTS  10
@@ -114,5 +122,6 @@ struct shared {
 };
 
 #define FLAG_HALT_CONFIRM 1u    /* VMM confirms vCPU 1 is blocked (halted_seq) */
+#define FLAG_DEV_MAPPED   2u    /* the device's BAR0 is at DEV_GPA */
 
 #endif
