@@ -31,8 +31,8 @@
  *   --irq-cpu C     --vfio: pin the device's interrupt in L1 to CPU C
  *                   (its remapped, not posted, delivery)
  *   --list          list the payloads
- * With --sync the msi payload also marks its two halves as phases
- * "msi-run" (MSIs to the running vCPU) and "msi-halt".
+ * With --sync the msi payload also marks, inside its phase, the phase
+ * "msi-run": exactly the MSIs to the running vCPU.
  * Each payload prints "AVIC-VMM: <payload> PASS|FAIL <details>".
  * Exit status: 0 all passed, 1 one failed, 2 usage or set-up error.
  */
