@@ -9,11 +9,14 @@
 # IOMMU_GA_SERIES narrows the kernels (default "6.1 6.12");
 # IOMMU_GA_N is the interrupts per phase (default 1000).
 
+# shellcheck source=/dev/null
+. "$ROOT/tests/guest/avic/suite-lib.sh"
+
 amd_iommu_ga_suite() {
     local dir=$LOGDIR/amd-iommu-ga
     local qemu=$BUILD/qemu-system-x86_64
     local fw=$BUILD/qemu-bundle/usr/local/share/qemu
-    local series out n kernel status name reason
+    local series out kernel
 
     rm -rf "$dir"
     mkdir -p "$dir"
@@ -41,14 +44,8 @@ amd_iommu_ga_suite() {
             --initrd "$dir/initrd-$series.cpio.gz" --n "${IOMMU_GA_N:-1000}" \
             --dir "$out" --label "amd-iommu-ga $series" --timeout 280 \
             >"$out.log" 2>&1
-        n=0
-        if [ -f "$out/results.tsv" ]; then
-            while IFS=$'\t' read -r status name reason; do
-                n=$((n + 1))
-                result "$name" "$status" "$reason" "$out.log"
-            done <"$out/results.tsv"
-        fi
-        if [ "$n" -eq 0 ]; then
+        avic_report "$out/results.tsv" "$out.log"
+        if [ "$AVIC_REPORTED" -eq 0 ]; then
             result "amd-iommu-ga $series: boot L1" fail "no results" "$out.log"
         fi
     done

@@ -14,11 +14,14 @@
 # AVIC_SERIES and AVIC_MODES (environment) narrow the runs (default "6.1
 # 6.12" and "on off").
 
+# shellcheck source=/dev/null
+. "$ROOT/tests/guest/avic/suite-lib.sh"
+
 avic_suite() {
     local dir=$LOGDIR/avic
     local qemu=$BUILD/qemu-system-x86_64
     local fw=$BUILD/qemu-bundle/usr/local/share/qemu
-    local series mode out rc status name reason n t0 t1
+    local series mode out rc t0 t1
 
     rm -rf "$dir"
     mkdir -p "$dir"
@@ -48,14 +51,8 @@ avic_suite() {
             rc=$?
             t1=$(date +%s)
             echo "$series avic=$mode: $((t1 - t0)) s (status $rc)" >>"$dir/timing.txt"
-            n=0
-            if [ -f "$out/results.tsv" ]; then
-                while IFS=$'\t' read -r status name reason; do
-                    n=$((n + 1))
-                    result "$name" "$status" "$reason" "$out.log"
-                done <"$out/results.tsv"
-            fi
-            if [ "$n" -eq 0 ]; then
+            avic_report "$out/results.tsv" "$out.log"
+            if [ "$AVIC_REPORTED" -eq 0 ]; then
                 result "avic $series avic=$mode: boot L1 KVM with the VMM" fail \
                     "avic_host.py reported nothing (status $rc)" "$out.log"
             fi

@@ -336,21 +336,25 @@ static void p_self_ipi(int cpu)
 
 /* --- ping-pong between two running vCPUs ---------------------------- */
 
+/* One send-to-handler latency (TSC ticks) into min/avg/max. */
+static void record_latency(struct vcpu_shared *me, int64_t dt)
+{
+    me->t_ipi_sum += dt;
+    if (me->t_ipi_n++ == 0 || dt < me->t_ipi_min) {
+        me->t_ipi_min = dt;
+    }
+    if (dt > me->t_ipi_max) {
+        me->t_ipi_max = dt;
+    }
+}
+
 static int pp_hook(int cpu, uint32_t vec)
 {
     if (vec == V_PING || vec == V_PONG) {
         struct vcpu_shared *me = &SH->cpu[cpu];
         /* Signed: the vCPUs' TSCs may be a little apart (not under
          * -icount, where both count the same instructions). */
-        int64_t dt = (int64_t)(rdtsc() - SH->cpu[!cpu].t_send);
-
-        me->t_ipi_sum += dt;
-        if (me->t_ipi_n++ == 0 || dt < me->t_ipi_min) {
-            me->t_ipi_min = dt;
-        }
-        if (dt > me->t_ipi_max) {
-            me->t_ipi_max = dt;
-        }
+        record_latency(me, (int64_t)(rdtsc() - SH->cpu[!cpu].t_send));
     }
     return 1;
 }
@@ -683,15 +687,7 @@ static int dev_hook(int cpu, uint32_t vec)
     struct vcpu_shared *me = &SH->cpu[cpu];
 
     if (vec == V_DEV && me->count[V_DEV] > DEV_WARMUP) {
-        int64_t dt = (int64_t)(rdtsc() - me->t_send);
-
-        me->t_ipi_sum += dt;
-        if (me->t_ipi_n++ == 0 || dt < me->t_ipi_min) {
-            me->t_ipi_min = dt;
-        }
-        if (dt > me->t_ipi_max) {
-            me->t_ipi_max = dt;
-        }
+        record_latency(me, (int64_t)(rdtsc() - me->t_send));
     }
     return 1;
 }
