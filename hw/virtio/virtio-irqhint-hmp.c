@@ -23,6 +23,10 @@ void hmp_info_irqhint(Monitor *mon, const QDict *qdict)
                    "/%" PRId64 " entries, %" PRId64 " dropped\n",
                    info->qdev, info->generation, info->entries,
                    info->max_entries, info->dropped);
+    if (info->has_applied_generation) {
+        monitor_printf(mon, "guest driver applied generation %" PRId64 "\n",
+                       info->applied_generation);
+    }
     monitor_printf(mon, "vCPU map:\n");
     for (IrqhintVcpuList *v = info->vcpus; v; v = v->next) {
         monitor_printf(mon, "  vcpu %" PRId64 " (apic %" PRId64 ") -> ",

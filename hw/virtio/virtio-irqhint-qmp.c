@@ -156,6 +156,9 @@ IrqhintInfo *qmp_query_irqhint(Error **errp)
     info = g_new0(IrqhintInfo, 1);
     info->qdev = object_get_canonical_path(OBJECT(s));
     info->generation = le32_to_cpu(hdr->generation);
+    info->has_applied_generation =
+        virtio_vdev_has_feature(VIRTIO_DEVICE(s), VIRTIO_IRQHINT_F_APPLIED);
+    info->applied_generation = le32_to_cpu(hdr->applied);
     info->entries = le16_to_cpu(hdr->num_entries);
     info->max_entries = s->max_entries;
 

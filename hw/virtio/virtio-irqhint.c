@@ -11,6 +11,7 @@
  */
 
 #include "qemu/osdep.h"
+#include "qemu/log.h"
 #include "qapi/error.h"
 #include "qapi/qapi-types-irqhint.h"
 #include "qemu/cutils.h"
@@ -403,8 +404,10 @@ static void virtio_irqhint_refresh_timer(void *opaque)
 
 /*
  * A vCPU thread saw itself on another host CPU (it was re-pinned, or the
- * scheduler moved it): in that thread, without the BQL.  Re-read the map
- * in the bottom half.
+ * scheduler moved it), in that thread.  Under TCG it holds the BQL here:
+ * re-read the map and publish at once, rather than wait for the main
+ * loop (which may share a host CPU with this busy vCPU, or wait for the
+ * BQL).  Under KVM it does not: the bottom half does it.
  */
 static void virtio_irqhint_vcpu_moved(void *opaque, CPUState *cpu,
                                       int host_cpu)
@@ -413,7 +416,11 @@ static void virtio_irqhint_vcpu_moved(void *opaque, CPUState *cpu,
 
     trace_virtio_irqhint_vcpu_ran(s, cpu->cpu_index, host_cpu);
     qatomic_set(&s->vcpus_moved, true);
-    qemu_bh_schedule(s->bh);
+    if (bql_locked()) {
+        virtio_irqhint_bh(s);
+    } else {
+        qemu_bh_schedule(s->bh);
+    }
 }
 
 /* The observer: the hot path */
@@ -576,6 +583,40 @@ static void virtio_irqhint_get_config(VirtIODevice *vdev, uint8_t *config)
     memcpy(config, s->config, s->config_size);
 }
 
+/*
+ * The driver writes only the header's "applied" field, and only with
+ * VIRTIO_IRQHINT_F_APPLIED: the generation of the last table it acted on.
+ * @config is the transport's copy of the config space as last read, with
+ * the guest's write in it: its other fields may be stale, and writes to
+ * them have no effect (the device's own copy is the one read back).
+ */
+static void virtio_irqhint_set_config(VirtIODevice *vdev,
+                                      const uint8_t *config)
+{
+    VirtIOIrqhint *s = VIRTIO_IRQHINT(vdev);
+    struct virtio_irqhint_config *hdr = virtio_irqhint_header(s);
+    const size_t at = offsetof(struct virtio_irqhint_config, applied);
+    uint32_t applied = ldl_le_p(config + at);
+
+    if (applied == le32_to_cpu(hdr->applied)) {
+        return;
+    }
+    if (!virtio_vdev_has_feature(vdev, VIRTIO_IRQHINT_F_APPLIED)) {
+        qemu_log_mask(LOG_GUEST_ERROR, "virtio-irqhint: applied generation "
+                      "written without VIRTIO_IRQHINT_F_APPLIED; ignored\n");
+        return;
+    }
+    /* Generations only grow (32 bits wrap after years of updates). */
+    if ((applied & 1) || applied > s->generation) {
+        qemu_log_mask(LOG_GUEST_ERROR, "virtio-irqhint: applied generation "
+                      "%u is not one published (last %u); ignored\n",
+                      applied, s->generation);
+        return;
+    }
+    hdr->applied = cpu_to_le32(applied);
+    trace_virtio_irqhint_applied(s, applied, s->generation);
+}
+
 static uint64_t virtio_irqhint_get_features(VirtIODevice *vdev, uint64_t f,
                                             Error **errp)
 {
@@ -697,6 +738,7 @@ static void virtio_irqhint_reset(VirtIODevice *vdev)
 {
     VirtIOIrqhint *s = VIRTIO_IRQHINT(vdev);
 
+    virtio_irqhint_header(s)->applied = 0;
     /*
      * The sources and the map describe the host, not the guest: they
      * survive a reset.  Recompute so that the features the next driver
@@ -729,6 +771,13 @@ static int virtio_irqhint_post_load(void *opaque, int version_id)
         return -EINVAL;
     }
     s->generation = le32_to_cpu(hdr->generation) & ~1u;
+    if ((le32_to_cpu(hdr->applied) & 1) ||
+        le32_to_cpu(hdr->applied) > s->generation) {
+        error_report("virtio-irqhint: migrated applied generation %u is not "
+                     "one published (last %u)", le32_to_cpu(hdr->applied),
+                     s->generation);
+        return -EINVAL;
+    }
     /*
      * The hints were computed for the source host.  Keep them published
      * until this host's sources replace them, and republish at once.
@@ -772,6 +821,8 @@ static const Property virtio_irqhint_properties[] = {
                        IRQHINT_DEFAULT_REFRESH_MS),
     DEFINE_PROP_BIT64("nearest", VirtIOIrqhint, host_features,
                       VIRTIO_IRQHINT_F_NEAREST, true),
+    DEFINE_PROP_BIT64("applied", VirtIOIrqhint, host_features,
+                      VIRTIO_IRQHINT_F_APPLIED, true),
 };
 
 static void virtio_irqhint_class_init(ObjectClass *klass, void *data)
@@ -788,11 +839,15 @@ static void virtio_irqhint_class_init(ObjectClass *klass, void *data)
     object_class_property_set_description(klass, "nearest",
         "Offer VIRTIO_IRQHINT_F_NEAREST: hint the nearest vCPUs by host "
         "topology when none runs on the raising CPU (default on)");
+    object_class_property_set_description(klass, "applied",
+        "Offer VIRTIO_IRQHINT_F_APPLIED: the driver reports the generation "
+        "of each table it acted on (query-irqhint; default on)");
     dc->vmsd = &vmstate_virtio_irqhint;
     set_bit(DEVICE_CATEGORY_MISC, dc->categories);
     vdc->realize = virtio_irqhint_realize;
     vdc->unrealize = virtio_irqhint_unrealize;
     vdc->get_config = virtio_irqhint_get_config;
+    vdc->set_config = virtio_irqhint_set_config;
     vdc->get_features = virtio_irqhint_get_features;
     vdc->set_status = virtio_irqhint_set_status;
     vdc->reset = virtio_irqhint_reset;

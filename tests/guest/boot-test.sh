@@ -84,6 +84,15 @@ note "virtio-net $NET = $VNET: config IRQ $CFG, rx IRQ $RX, tx IRQ $TX;" \
      "affinity before the driver: $orig_cfg / $orig_rx / $orig_tx"
 traffic 3 || fail_all "no ping reply from the slirp gateway 10.0.2.2"
 
+# applied_seen: query-irqhint's applied-generation ($seen) is the
+# generation the driver last acted on ($gen).
+applied_seen() {
+    gen=$(ihstat generation)
+    host qmp query-irqhint || { seen="query failed: $HOST_REPLY"; return 1; }
+    seen=$(echo "$HOST_REPLY" | sed -n 's/.*"applied-generation":\([0-9]*\).*/\1/p')
+    [ -n "$seen" ] && [ "$seen" = "$gen" ]
+}
+
 # --- a ---
 begin a "the driver binds and reads the device's table"
 if insmod $KO; then
@@ -103,6 +112,13 @@ if insmod $KO; then
         wait_for 20 table_has "bdf=$NET type=msix index=1 irq=$RX .*status=applied" ||
             bad "no applied entry for virtio-net rx (IRQ $RX) in the table"
         show_table
+        # The driver reports the table it acted on (F_APPLIED): the host
+        # sees the generation the driver shows.
+        if wait_for 5 applied_seen; then
+            note "the host sees applied-generation $seen, the driver's"
+        else
+            bad "the host sees applied-generation '${seen:-none}', the driver applied $gen"
+        fi
     fi
 else
     bad "insmod irqhint.ko failed"

@@ -240,11 +240,15 @@ class Session:
             self.vcpu_tids = {v["cpu-index"]: v["thread-id"]
                               for v in self.qmp.cmd("query-cpus-fast")}
         done = []
+        # The wall clock before the first re-pin, the one QEMU's trace
+        # log (-msg timestamp=on) uses: bench/locality.sh times the
+        # guest's MSI-X rewrite from it.
+        at = time.time()
         for index, tid in sorted(self.vcpu_tids.items()):
             host = self.raise_cpu if index == k else self.other_cpu
             os.sched_setaffinity(tid, {host})
             done.append(f"{index}:{host}")
-        return " ".join(done)
+        return " ".join(done) + f" at={at:.6f}"
 
     def slot_cpu(self, slot):
         """Host CPU slot 0 (the raising one) or 1 (the other)."""

@@ -477,6 +477,81 @@ static void test_inject(void *obj, void *data, QGuestAllocator *alloc)
     g_assert_cmpint(read_header(t.vdev).num_entries, ==, 0);
 }
 
+/* The driver's report of the generation it applied (header offset 12). */
+static void write_applied(IrqhintTest *t, uint32_t gen)
+{
+    qpci_io_writel(t->pv->pdev, t->pv->bar, t->pv->device_cfg_offset +
+                   offsetof(struct virtio_irqhint_config, applied), gen);
+}
+
+/* query-irqhint's applied-generation, or -1 when it has none. */
+static int64_t query_applied(QTestState *qts)
+{
+    QDict *info = query(qts);
+    int64_t v = qdict_haskey(info, "applied-generation") ?
+        qdict_get_int(info, "applied-generation") : -1;
+
+    qobject_unref(info);
+    return v;
+}
+
+/* A table published, so that there is a generation to report. */
+static uint32_t publish_one(IrqhintTest *t, uint32_t gen)
+{
+    qtest_qmp_assert_success(t->qts, "{ 'execute': 'x-irqhint-inject',"
+        " 'arguments': { 'entries': [ { 'bus': 0, 'devfn': 8, 'type': 2,"
+        " 'index': 1, 'nr-vcpus': 1, 'apic-ids': [ 0 ] } ] } }");
+    return wait_generation(t->qts, t->vdev, gen);
+}
+
+static void test_applied(void *obj, void *data, QGuestAllocator *alloc)
+{
+    IrqhintTest t = irqhint_test(obj);
+    uint64_t f = qvirtio_get_features(t.vdev);
+    uint32_t gen;
+
+    g_assert(f & (1ull << VIRTIO_IRQHINT_F_APPLIED));
+    qvirtio_set_features(t.vdev, f & ((1ull << VIRTIO_F_VERSION_1) |
+                                      (1ull << VIRTIO_IRQHINT_F_APPLIED)));
+    qvirtio_set_driver_ok(t.vdev);
+    g_assert_cmpint(query_applied(t.qts), ==, 0);
+    gen = publish_one(&t, qvirtio_config_readl(t.vdev, 0));
+    g_assert_cmpint(gen, >, 0);
+
+    write_applied(&t, gen);
+    g_assert_cmpint(query_applied(t.qts), ==, gen);
+    g_assert_cmpint(qvirtio_config_readl(t.vdev, 12), ==, gen);
+
+    /* Odd (mid-update) and not yet published generations are refused. */
+    write_applied(&t, gen + 1);
+    write_applied(&t, gen + 2);
+    g_assert_cmpint(query_applied(t.qts), ==, gen);
+    g_assert_cmpint(qvirtio_config_readl(t.vdev, 12), ==, gen);
+
+    /* Writes elsewhere change nothing the driver reads back. */
+    qpci_io_writel(t.pv->pdev, t.pv->bar, t.pv->device_cfg_offset, 0x1235);
+    g_assert_cmpint(qvirtio_config_readl(t.vdev, 0), ==, gen);
+
+    /* A reset forgets it (libqos reads config only once negotiated). */
+    qvirtio_reset(t.vdev);
+    g_assert_cmpint(query_applied(t.qts), ==, -1);
+    g_assert_cmpint(qpci_io_readl(t.pv->pdev, t.pv->bar,
+                                  t.pv->device_cfg_offset + 12), ==, 0);
+}
+
+static void test_applied_unoffered(void *obj, void *data,
+                                   QGuestAllocator *alloc)
+{
+    IrqhintTest t = irqhint_test(obj);
+    uint32_t gen;
+
+    start_driver(t.vdev);       /* without VIRTIO_IRQHINT_F_APPLIED */
+    gen = publish_one(&t, qvirtio_config_readl(t.vdev, 0));
+    g_assert_cmpint(query_applied(t.qts), ==, -1);
+    write_applied(&t, gen);
+    g_assert_cmpint(qvirtio_config_readl(t.vdev, 12), ==, 0);
+}
+
 /*
  * A guest may aim irqhint's config interrupt at any MMIO: here at edu's
  * "raise interrupt" register, so that publishing raises edu's MSI, a new
@@ -810,6 +885,9 @@ static void register_virtio_irqhint_test(void)
     qos_add_test("msix-hint", "virtio-irqhint", test_msix_hint, &rng_opts);
     qos_add_test("bad-qmp", "virtio-irqhint", test_bad_qmp, NULL);
     qos_add_test("inject", "virtio-irqhint", test_inject, NULL);
+    qos_add_test("applied", "virtio-irqhint", test_applied, NULL);
+    qos_add_test("applied-unoffered", "virtio-irqhint",
+                 test_applied_unoffered, NULL);
     qos_add_test("msix-loop", "virtio-irqhint", test_msix_loop, &edu_opts);
     qos_add_test("query-repin", "virtio-irqhint", test_query_repin,
                  &edu_opts);

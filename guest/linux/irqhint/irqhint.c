@@ -164,6 +164,7 @@ struct irqhint {
 };
 
 static struct dentry *irqhint_debugfs_root;
+static struct workqueue_struct *irqhint_wq;
 
 static const char *irqhint_type_name(u8 type)
 {
@@ -622,6 +623,16 @@ static void irqhint_update(struct irqhint *ih)
 		 last.generation, last.num_entries,
 		 last.count[IRQHINT_APPLIED], skipped,
 		 last.count[IRQHINT_OBSERVED]);
+
+	/* Tell the device which table took effect. */
+	if (virtio_has_feature(ih->vdev, VIRTIO_IRQHINT_F_APPLIED)) {
+		__le32 gen = cpu_to_le32(last.generation);
+
+		ih->vdev->config->set(ih->vdev,
+				      offsetof(struct virtio_irqhint_config,
+					       applied),
+				      &gen, sizeof(gen));
+	}
 }
 
 static void irqhint_update_work(struct work_struct *work)
@@ -640,7 +651,7 @@ static void irqhint_config_changed(struct virtio_device *vdev)
 
 	spin_lock_irqsave(&ih->stop_lock, flags);
 	if (!ih->stop_update)
-		queue_work(system_freezable_wq, &ih->update_work);
+		queue_work(irqhint_wq, &ih->update_work);
 	spin_unlock_irqrestore(&ih->stop_lock, flags);
 }
 
@@ -870,6 +881,7 @@ static void irqhint_remove(struct virtio_device *vdev)
 
 static const unsigned int irqhint_features[] = {
 	VIRTIO_IRQHINT_F_NEAREST,
+	VIRTIO_IRQHINT_F_APPLIED,
 };
 
 static const struct virtio_device_id irqhint_id_table[] = {
@@ -893,10 +905,20 @@ static int __init irqhint_init(void)
 {
 	int err;
 
+	/*
+	 * High priority: a new table should take effect within milliseconds
+	 * even on a vCPU busy with user work.  Freezable: no affinity changes
+	 * while the system suspends.
+	 */
+	irqhint_wq = alloc_workqueue("irqhint", WQ_HIGHPRI | WQ_FREEZABLE, 0);
+	if (!irqhint_wq)
+		return -ENOMEM;
 	irqhint_debugfs_root = debugfs_create_dir("virtio-irqhint", NULL);
 	err = register_virtio_driver(&irqhint_driver);
-	if (err)
+	if (err) {
 		debugfs_remove(irqhint_debugfs_root);
+		destroy_workqueue(irqhint_wq);
+	}
 	return err;
 }
 
@@ -904,6 +926,7 @@ static void __exit irqhint_exit(void)
 {
 	unregister_virtio_driver(&irqhint_driver);
 	debugfs_remove(irqhint_debugfs_root);
+	destroy_workqueue(irqhint_wq);
 }
 
 module_init(irqhint_init);

@@ -33,8 +33,12 @@
  * Feature bits.
  * NEAREST: when no vCPU runs on the host CPU that raised an interrupt, the
  * device names the nearest vCPUs by host topology (reason tells which).
+ * APPLIED: the driver writes the generation of each table it has acted
+ * on to the config header's "applied" field, so that the host sees
+ * whether and when its hints took effect.
  */
 #define VIRTIO_IRQHINT_F_NEAREST                0
+#define VIRTIO_IRQHINT_F_APPLIED                1
 
 /* Source types (struct virtio_irqhint_entry.type). */
 #define VIRTIO_IRQHINT_TYPE_MSI                 1
@@ -86,7 +90,8 @@ struct virtio_irqhint_config {
 	__le16 max_entries;     /* entries the table has room for */
 	__le16 entry_size;      /* sizeof(struct virtio_irqhint_entry) */
 	__le16 max_vcpus;       /* VIRTIO_IRQHINT_MAX_VCPUS */
-	__le32 reserved;
+	__le32 applied;         /* driver-written with VIRTIO_IRQHINT_F_APPLIED:
+				 * the last generation it acted on; else 0 */
 	/* struct virtio_irqhint_entry table[max_entries] follows */
 };                              /* 16 bytes */
 
