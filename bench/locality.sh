@@ -39,11 +39,11 @@ irqhint_prepare_guest locality "$WORK/guest.sh" || exit 1
 echo "locality: -smp 4 -device irqhint virtio-net, TCG; ${PINGS:-200} pings per measurement (console: $WORK/console.log)"
 rc=0
 # QEMU's trace log, on the wall clock, shows when the guest driver reports
-# a table applied: locality-repin.py times the re-pins with it.
+# a table applied: locality-host.py times the re-pins with it.
 rm -f "$WORK/trace.log"
 irqhint_run_guest locality 400 -trace virtio_irqhint_applied -D "$WORK/trace.log" \
     -msg timestamp=on | tee "$WORK/output.log" || rc=$?
 [ $rc -ne 0 ] ||
-    /usr/bin/python3 "$ROOT/bench/locality-repin.py" "$WORK/trace.log" \
+    /usr/bin/python3 "$ROOT/bench/locality-host.py" "$WORK/trace.log" \
         "$WORK/output.log" || rc=$?
 exit $rc

@@ -13,7 +13,7 @@ when the driver reported it had applied generation G or a later one
 interval bounds the re-pin's latency from above.  Under TCG the guest's
 clocks run at the host's rate: it is also the guest's time.
 
-Usage: locality-repin.py TRACE_LOG GUEST_OUTPUT
+Usage: locality-host.py TRACE_LOG GUEST_OUTPUT
 """
 
 import re
