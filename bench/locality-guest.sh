@@ -33,33 +33,51 @@ boot_tx=$(cat /proc/irq/$TX/effective_affinity_list)
 out "kernel's own choice at boot: rx IRQ $RX on CPU $boot_rx, tx IRQ $TX on CPU $boot_tx (mask $(affinity "$RX"))"
 insmod $KO || { out "insmod failed"; exit 1; }
 
-# Kernel log timestamp (s.us) of the first line matching $1 after line $2.
-klog_ts() {
-    dmesg | awk -v pat="$1" -v from="$2" '
-        NR > from && $0 ~ pat { sub(/^\[ */, ""); sub(/\].*/, ""); print; exit }'
+# The times come from timestamps, read once at the end: reading the
+# kernel log (or forking at all) is slow under TCG and would load the vCPUs
+# while the next change travels.
+MARKS=/tmp/locality-marks
+: > $MARKS
+IDLE=/tmp/locality-idle
+mkfifo $IDLE || exit 1
+
+# from_request: "MARK MS" for each "MARK GEN" line of $MARKS, the guest
+# time from the kernel log mark MARK (made before the request) to the
+# driver's log line for generation GEN.
+from_request() {
+    [ -s $MARKS ] || return 0
+    dmesg | awk 'NR == FNR { gen[$1] = $2; next }
+        { ts = $0; sub(/^\[ */, "", ts); sub(/\].*/, "", ts) }
+        /irqhint-bench: / { m = $NF; if (m in gen) { t0[m] = ts; open_[m] = 1 }; next }
+        /irqhint: gen / { g = $0; sub(/.*irqhint: gen /, "", g); sub(/ .*/, "", g)
+            for (m in open_) if (g == gen[m]) {
+                printf "%s %.1f\n", m, (ts - t0[m]) * 1000; delete open_[m] } }' \
+        "$MARKS" -
 }
 
-# timed MARK REQUEST K: ask the host for REQUEST (pin or place) of vCPU K;
-# print the guest time in ms from a kernel log mark made before the
-# request to the driver's log line for the table that put both IRQs on
-# vCPU K, then the host's wall clock when it re-pinned ("-" for place),
-# then that table's generation; fail if not applied.
+# lats PREFIX: the from_request times of the marks PREFIX-N.
+lats() { echo "$FROM_REQUEST" | awk -v p="$1-" 'index($1, p) == 1 { print $2 }'; }
+
+# timed MARK REQUEST K: make kernel log mark MARK, ask the host for
+# REQUEST (pin or place) of vCPU K, wait until both IRQs are on vCPU K;
+# note MARK and the generation of that table in $MARKS and print the
+# host's wall clock when it re-pinned ("-" for place) and the generation.
+# Fails if not applied.
 timed() {
-    _from=$(dmesg | wc -l)
     echo "irqhint-bench: $1" > /dev/kmsg
     host "$2" "$3" || { out "host: $HOST_REPLY"; return 1; }
-    # Stay idle while the change travels: polling (forks, slow under TCG)
-    # would compete with the driver for the vCPUs, and the times come from
-    # timestamps, not from when this script looks.
-    usleep 50000
+    # Then 50 ms without forking (read times out on a FIFO nobody writes):
+    # forks are slow under TCG, and this script's own would compete with
+    # the driver's work for the vCPUs and their host CPUs while the change
+    # travels.
+    read -t 0.05 _ <> $IDLE
     wait_for 20 affinity_is "$RX" "$3" && wait_for 5 affinity_is "$TX" "$3" ||
         return 1
     _gen=$(ihstat generation)
-    _t0=$(klog_ts "irqhint-bench: $1\$" "$_from")
-    _t1=$(klog_ts "irqhint: gen $_gen " "$_from")
-    _at=$(echo "$HOST_REPLY" | sed -n 's/.* at=\([0-9.]*\).*/\1/p')
-    echo "$_t0 $_t1 ${_at:--} $_gen" |
-        awk '{ printf "%.1f %s %s", ($2 - $1) * 1000, $3, $4 }'
+    echo "$1 $_gen" >> $MARKS
+    _at=${HOST_REPLY##* at=}
+    [ "$_at" != "$HOST_REPLY" ] || _at=-
+    echo "$_at $_gen"
 }
 
 # measure K: "ON TOTAL" virtio-net interrupts (on CPU K, all) in $PINGS pings.
@@ -72,16 +90,14 @@ measure() {
 }
 
 out "$(printf '%-5s %-26s %-24s %-24s %s' round "hint (rx, tx)" \
-    "without driver" "with driver" "re-pin -> applied")"
+    "without driver" "with driver" "re-pin applied")"
 on_w=0 tot_w=0 on_o=0 tot_o=0 lats=
 n=0
 for K in $ORDER; do
     n=$((n + 1))
-    # Re-pin with the driver applying; time it from a kernel log mark.
-    if lat=$(timed "re-pin $n" pin "$K"); then
-        lat=${lat%% *}
-        lats="$lats $lat"
-        lat="$lat ms"
+    # Re-pin with the driver applying; timed from a kernel log mark.
+    if lat=$(timed "round-$n" pin "$K"); then
+        lat="generation ${lat#* }"
     else
         lat="not applied in 20 s (rx $(affinity "$RX"), tx $(affinity "$TX"))"
     fi
@@ -116,27 +132,23 @@ done
 # driver's report that it applied that table (VIRTIO_IRQHINT_F_APPLIED),
 # which the host reads in QEMU's trace log afterwards (one "REPIN-AT"
 # line per re-pin).
-rlats=
 i=0
 while [ $i -lt "$REPINS" ]; do
     K=$(( (i + 1) % 4 ))
     i=$((i + 1))
-    if lat=$(timed "repin-only $i" pin "$K"); then
-        rlats="$rlats ${lat%% *}"
+    if lat=$(timed "repin-$i" pin "$K"); then
         set -- $lat
-        out "REPIN-AT $i vcpu $K host-time $2 generation $3"
+        out "REPIN-AT $i vcpu $K host-time $1 generation $2"
     else
         out "re-pin $i to vCPU $K: not applied in 20 s"
     fi
 done
 
 # Placement by the management layer (QMP), which irqhint applies at once.
-plats=
 for K in 1 3 0 2; do
-    if lat=$(timed "place $K" place "$K"); then
-        plats="$plats ${lat%% *}"
-    fi
+    timed "place-$K" place "$K" >/dev/null
 done
+FROM_REQUEST=$(from_request)
 
 # summary VALUES...: "min A, median B, max C ms (N changes)"
 summary() {
@@ -154,7 +166,7 @@ out "$(printf '  %-52s %6s%% (%s)' "without driver (observe_only=1; kernel's boo
 out "$(printf '  %-52s %6s%% (%s)  goal >= 99%%' "with driver:" "$sw" "$on_w/$tot_w")"
 out "$(printf '  %-52s %6s' "ratio with/without:" "$ratio")"
 out "placement change -> affinity applied, guest time (driver's log line):"
-out "  re-pin of vCPU threads (the threads notice it), rounds above: $(summary $lats)"
-out "  re-pin of vCPU threads, $REPINS re-pins alone, from the request:   $(summary $rlats)"
-out "  QMP irqhint-set-placement, 4 vCPUs, from the request:    $(summary $plats)"
+out "  re-pin of vCPU threads (the threads notice it), rounds above: $(summary $(lats round))"
+out "  re-pin of vCPU threads, $REPINS re-pins alone, from the request:   $(summary $(lats repin))"
+out "  QMP irqhint-set-placement, 4 vCPUs, from the request:    $(summary $(lats place))"
 exit 0

@@ -59,6 +59,7 @@ def main(argv):
         print(f"  re-pin of vCPU threads, {len(repins)} re-pins alone, from "
               f"the host's re-pin to the driver's report (goal: max <= 10 "
               f"ms): min {lats[0]:.1f}, median {lats[(n - 1) // 2]:.1f}, "
+              f"90th percentile {lats[(9 * n - 1) // 10]:.1f}, "
               f"max {lats[-1]:.1f} ms ({n} changes)")
     if missing:
         print(f"locality: re-pins {missing}: no report from the driver of "
