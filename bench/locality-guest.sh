@@ -58,12 +58,14 @@ from_request() {
 # lats PREFIX: the from_request times of the marks PREFIX-N.
 lats() { echo "$FROM_REQUEST" | awk -v p="$1-" 'index($1, p) == 1 { print $2 }'; }
 
-# timed MARK REQUEST K: make kernel log mark MARK, ask the host for
-# REQUEST (pin or place) of vCPU K, wait until both IRQs are on vCPU K;
-# note MARK and the generation of that table in $MARKS and print the
-# host's wall clock when it re-pinned ("-" for place) and the generation.
-# Fails if not applied.
+# timed MARK REQUEST ARG [CPUS]: make kernel log mark MARK, ask the host
+# for REQUEST ARG (pin or place vCPU ARG, or pin-main to host CPU slot
+# ARG), wait until both IRQs have affinity CPUS (default: ARG); note MARK
+# and the generation of that table in $MARKS and print the host's wall
+# clock when it re-pinned ("-" for place) and the generation.  Fails if
+# not applied.
 timed() {
+    _want=${4:-$3}
     echo "irqhint-bench: $1" > /dev/kmsg
     host "$2" "$3" || { out "host: $HOST_REPLY"; return 1; }
     # Then 50 ms without forking (read times out on a FIFO nobody writes):
@@ -71,8 +73,8 @@ timed() {
     # the driver's work for the vCPUs and their host CPUs while the change
     # travels.
     read -t 0.05 _ <> $IDLE
-    wait_for 20 affinity_is "$RX" "$3" && wait_for 5 affinity_is "$TX" "$3" ||
-        return 1
+    wait_for 20 affinity_is "$RX" "$_want" &&
+        wait_for 5 affinity_is "$TX" "$_want" || return 1
     _gen=$(ihstat generation)
     echo "$1 $_gen" >> $MARKS
     _at=${HOST_REPLY##* at=}
@@ -144,6 +146,32 @@ while [ $i -lt "$REPINS" ]; do
     fi
 done
 
+# Re-pins of the main loop, which raises virtio-net's interrupts: with
+# vCPU 0 alone on the raising host CPU and the others on the second one,
+# the main loop moves to the second (the hint becomes vCPUs 1-3) and back
+# (vCPU 0), $REPINS times.  A raising thread's move is noticed with its
+# next interrupt: pings flow meanwhile.
+if timed "main-start" pin 0 >/dev/null; then
+    ping -q -A 10.0.2.2 >/dev/null 2>&1 &
+    pinger=$!
+    i=0
+    while [ $i -lt "$REPINS" ]; do
+        i=$((i + 1))
+        if [ $((i % 2)) = 1 ]; then slot=1 want=1-3; else slot=0 want=0; fi
+        if lat=$(timed "main-$i" pin-main $slot $want); then
+            set -- $lat
+            out "MAIN-AT $i slot $slot host-time $1 generation $2"
+        else
+            out "main loop re-pin $i to slot $slot: not applied in 20 s"
+        fi
+    done
+    kill $pinger
+    wait $pinger 2>/dev/null
+    host pin-main 0 >/dev/null
+else
+    out "could not pin vCPU 0 alone for the main loop re-pins"
+fi
+
 # Placement by the management layer (QMP), which irqhint applies at once.
 for K in 1 3 0 2; do
     timed "place-$K" place "$K" >/dev/null
@@ -168,5 +196,6 @@ out "$(printf '  %-52s %6s' "ratio with/without:" "$ratio")"
 out "placement change -> affinity applied, guest time (driver's log line):"
 out "  re-pin of vCPU threads (the threads notice it), rounds above: $(summary $(lats round))"
 out "  re-pin of vCPU threads, $REPINS re-pins alone, from the request:   $(summary $(lats repin))"
+out "  re-pin of the main loop, $REPINS re-pins, from the request:       $(summary $(lats main))"
 out "  QMP irqhint-set-placement, 4 vCPUs, from the request:    $(summary $(lats place))"
 exit 0

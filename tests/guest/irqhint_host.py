@@ -94,6 +94,7 @@ class Session:
             "pin": self.h_pin,
             "place-one": self.h_place_one,
             "pin-iothread": self.h_pin_iothread,
+            "pin-main": self.h_pin_main,
             "sources": self.h_sources,
             "sleep-host": self.h_sleep,
         }
@@ -266,6 +267,19 @@ class Session:
                                                  "host-cpu": host})
         self.placement[int(k)] = host
         return f"{k}@{host}"
+
+    def h_pin_main(self, arg):
+        """Pin QEMU's main thread (the main loop, which raises emulated
+        devices' interrupts under TCG) to host CPU slot 0 or 1; the reply
+        ends with the wall clock before the re-pin, as pin's does."""
+        host = self.slot_cpu(arg.strip())
+        vcpu = self.qmp.cmd("query-cpus-fast")[0]["thread-id"]
+        with open(f"/proc/{vcpu}/status") as f:
+            main = next(int(line.split()[1]) for line in f
+                        if line.startswith("Tgid:"))
+        at = time.time()
+        os.sched_setaffinity(main, {host})
+        return f"main:{main}@{host} at={at:.6f}"
 
     def h_pin_iothread(self, arg):
         """Pin an iothread (-object iothread,id=ID) to one host CPU: the
