@@ -150,9 +150,9 @@ done
 # vCPU 0 alone on the raising host CPU and the others on the second one,
 # the main loop moves to the second (the hint becomes vCPUs 1-3) and back
 # (vCPU 0), $REPINS times.  A raising thread's move is noticed with its
-# next interrupt: pings flow meanwhile.
+# next interrupt: a ping every 2 ms meanwhile.
 if timed "main-start" pin 0 >/dev/null; then
-    ping -q -A 10.0.2.2 >/dev/null 2>&1 &
+    ping -q -i 0.002 10.0.2.2 >/dev/null 2>&1 &
     pinger=$!
     i=0
     while [ $i -lt "$REPINS" ]; do

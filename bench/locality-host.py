@@ -25,7 +25,7 @@ TRACE_RE = re.compile(r"^\d+@(\d+\.\d+):virtio_irqhint_applied .*"
 REPIN_RE = re.compile(r"(REPIN|MAIN)-AT (\d+) (?:vcpu|slot) \d+ "
                       r"host-time (\d+\.\d+) generation (\d+)")
 WHAT = {"REPIN": "re-pin of vCPU threads, {n} re-pins alone",
-        "MAIN": "re-pin of the main loop, {n} re-pins, pings flowing"}
+        "MAIN": "re-pin of the main loop, {n} re-pins, a ping every 2 ms"}
 
 
 def main(argv):
