@@ -835,7 +835,7 @@ static void test_migration_bad_stream(void)
     QTestState *qts;
     QPCIBus *bus;
     QVirtioPCIDevice *vdev;
-    uint8_t find[14], repl[14];
+    uint8_t find[18], repl[18];
     uint32_t gen;
 
     qts = qtest_initf("%s", args);
@@ -856,7 +856,8 @@ static void test_migration_bad_stream(void)
     /*
      * max-entries (big-endian in the stream), then the config header
      * (little-endian): generation, num-entries, max-entries, entry size,
-     * max vCPUs.  An odd generation is a table in mid-update.
+     * max vCPUs, applied.  An applied generation never published, or an
+     * odd generation (a table in mid-update), is refused.
      */
     stw_be_p(find, 64);
     stl_le_p(find + 2, gen);
@@ -864,6 +865,13 @@ static void test_migration_bad_stream(void)
     stw_le_p(find + 8, 64);
     stw_le_p(find + 10, sizeof(struct virtio_irqhint_entry));
     stw_le_p(find + 12, VIRTIO_IRQHINT_MAX_VCPUS);
+    stl_le_p(find + 14, 0);
+    memcpy(repl, find, sizeof(find));
+    stl_le_p(repl + 14, gen + 2);
+    qos_patch_file(file, find, repl, sizeof(find));
+    qos_expect_load_refused(dev, file, "applied generation");
+    qos_patch_file(file, repl, find, sizeof(find));
+
     memcpy(repl, find, sizeof(find));
     stl_le_p(repl + 2, gen | 1);
     qos_patch_file(file, find, repl, sizeof(find));
