@@ -413,11 +413,15 @@ static void virtio_irqhint_vcpu_moved(void *opaque, CPUState *cpu,
                                       int host_cpu)
 {
     VirtIOIrqhint *s = opaque;
+    MemReentrancyGuard *guard = &DEVICE(s)->mem_reentrancy_guard;
 
     trace_virtio_irqhint_vcpu_ran(s, cpu->cpu_index, host_cpu);
     qatomic_set(&s->vcpus_moved, true);
-    if (bql_locked()) {
+    if (bql_locked() && !guard->engaged_in_io) {
+        /* The bottom half's reentrancy guard, as if it ran. */
+        guard->engaged_in_io = true;
         virtio_irqhint_bh(s);
+        guard->engaged_in_io = false;
     } else {
         qemu_bh_schedule(s->bh);
     }
