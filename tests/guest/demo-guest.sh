@@ -81,6 +81,12 @@ wait_for 10 affinity_is "$RX" 1
 out ""
 out "=== guest: the driver followed the new hint (config change interrupt)"
 show
+# The driver reports each table it applied (VIRTIO_IRQHINT_F_APPLIED).
+if host qmp query-irqhint; then
+    gen=$(echo "$HOST_REPLY" | sed -n 's/.*"generation":\([0-9]*\).*/\1/p')
+    app=$(echo "$HOST_REPLY" | sed -n 's/.*"applied-generation":\([0-9]*\).*/\1/p')
+    out ">>> host: query-irqhint: generation $gen published, applied-generation ${app:-?} reported by the driver"
+fi
 
 rmmod irqhint
 out ""
