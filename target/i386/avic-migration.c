@@ -1,11 +1,17 @@
 /*
- * AVIC for nested SVM (TCG): migration
+ * AVIC for nested SVM (TCG): the setup check and migration
+ *
+ * avic_setup_error() is what VMRUN (tcg/system/avic.c) checks of the
+ * VMCB's AVIC setup, and what the destination of a migration checks of
+ * the stream: it lives here, built with every accelerator, because the
+ * stream is checked wherever it is loaded.
  *
  * The AVIC setup checked at the last VMRUN travels in the "cpu/avic"
  * subsection of the CPU (target/i386/machine.c lists it), sent only while
- * a guest with AVIC runs.  The backing pages and tables themselves are
- * guest RAM and travel with it; what the backing page requests is looked
- * at again on the destination (a doorbell to itself).
+ * a guest with AVIC runs, with a trap-style #VMEXIT not yet taken
+ * (version 2).  The backing pages and tables themselves are guest RAM
+ * and travel with it; what the backing page requests is looked at again
+ * on the destination (a doorbell to itself).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -13,7 +19,40 @@
 #include "qemu/osdep.h"
 #include "qemu/error-report.h"
 #include "cpu.h"
+#include "hw/intc/irq-post.h"
 #include "migration/vmstate.h"
+
+const char *avic_setup_error(CPUX86State *env, uint64_t bar, uint64_t backing,
+                             uint64_t logical, uint64_t physical,
+                             unsigned max_index)
+{
+    AddressSpace *as = cpu_get_address_space(env_cpu(env), X86ASIdx_MEM);
+    uint64_t limit = 1ULL << env_archcpu(env)->phys_bits;
+
+    if (!(env->hflags2 & HF2_NPT_MASK)) {
+        return "nested paging is off";
+    }
+    if ((bar | backing | logical | physical) & ~AVIC_ADDR_MASK) {
+        return "address not page-aligned";
+    }
+    if (bar >= limit || backing >= limit || logical >= limit ||
+        physical >= limit) {
+        return "address beyond the physical address width";
+    }
+    if (max_index > AVIC_PHYSICAL_MAX_INDEX_MASK) {
+        return "physical APIC ID table max index beyond 255";
+    }
+    if (!irq_post_is_ram(as, backing, TARGET_PAGE_SIZE, true)) {
+        return "backing page is not writable RAM";
+    }
+    if (!irq_post_is_ram(as, logical, TARGET_PAGE_SIZE, false)) {
+        return "logical APIC ID table is not RAM";
+    }
+    if (!irq_post_is_ram(as, physical, (max_index + 1) * 8, false)) {
+        return "physical APIC ID table is not RAM";
+    }
+    return NULL;
+}
 
 static bool avic_needed(void *opaque)
 {
@@ -27,9 +66,14 @@ static int avic_post_load(void *opaque, int version_id)
 {
     X86CPU *cpu = opaque;
     CPUX86State *env = &cpu->env;
-    uint64_t limit = 1ULL << cpu->phys_bits;
+    const char *why;
 
     if (!env->avic_active) {
+        if (env->avic_trap_pending) {
+            error_report("cpu/avic: a trap-style #VMEXIT pending without "
+                         "AVIC");
+            return -EINVAL;
+        }
         return 0;
     }
     if (!(env->features[FEAT_SVM] & CPUID_SVM_AVIC)) {
@@ -37,34 +81,52 @@ static int avic_post_load(void *opaque, int version_id)
                      "the destination with -cpu ...,svm=on,avic=on)");
         return -EINVAL;
     }
-    if (!(env->hflags & HF_GUEST_MASK) || !(env->hflags2 & HF2_NPT_MASK)) {
-        error_report("cpu/avic: AVIC active outside a guest with nested "
-                     "paging");
+    if (!(env->hflags & HF_GUEST_MASK)) {
+        error_report("cpu/avic: AVIC active outside a guest");
         return -EINVAL;
     }
-    if ((env->avic_bar | env->avic_backing | env->avic_logical |
-         env->avic_physical) & ~AVIC_ADDR_MASK ||
-        env->avic_bar >= limit || env->avic_backing >= limit ||
-        env->avic_logical >= limit || env->avic_physical >= limit ||
-        env->avic_max_index > AVIC_PHYSICAL_MAX_INDEX_MASK) {
-        error_report("cpu/avic: bad AVIC pointers (APIC page 0x%" PRIx64
+    why = avic_setup_error(env, env->avic_bar, env->avic_backing,
+                           env->avic_logical, env->avic_physical,
+                           env->avic_max_index);
+    if (why) {
+        error_report("cpu/avic: bad AVIC setup: %s (APIC page 0x%" PRIx64
                      ", backing page 0x%" PRIx64 ", tables 0x%" PRIx64
-                     " 0x%" PRIx64 ", max index %u)", env->avic_bar,
+                     " 0x%" PRIx64 ", max index %u)", why, env->avic_bar,
                      env->avic_backing, env->avic_logical,
                      env->avic_physical, env->avic_max_index);
         return -EINVAL;
     }
+    if (env->avic_trap_pending &&
+        env->avic_trap_code != SVM_EXIT_AVIC_NOACCEL &&
+        env->avic_trap_code != SVM_EXIT_AVIC_INCOMPLETE_IPI) {
+        error_report("cpu/avic: pending trap-style #VMEXIT with exit code "
+                     "0x%" PRIx64 ", not an AVIC one", env->avic_trap_code);
+        return -EINVAL;
+    }
     env->avic_rvi = -1;
-    env->avic_trap_pending = false;
+    if (env->avic_trap_pending) {
+        /* Taken before the guest's next instruction, as on the source. */
+        CPU(cpu)->interrupt_request |= CPU_INTERRUPT_AVIC_TRAP;
+    }
     CPU(cpu)->interrupt_request |= CPU_INTERRUPT_AVIC_DOORBELL;
+    return 0;
+}
+
+static int avic_pre_load(void *opaque)
+{
+    X86CPU *cpu = opaque;
+
+    /* A version 1 stream has no trap: none is pending. */
+    cpu->env.avic_trap_pending = false;
     return 0;
 }
 
 const VMStateDescription vmstate_avic = {
     .name = "cpu/avic",
-    .version_id = 1,
+    .version_id = 2,
     .minimum_version_id = 1,
     .needed = avic_needed,
+    .pre_load = avic_pre_load,
     .post_load = avic_post_load,
     .fields = (const VMStateField[]){
         VMSTATE_BOOL(env.avic_active, X86CPU),
@@ -73,6 +135,10 @@ const VMStateDescription vmstate_avic = {
         VMSTATE_UINT64(env.avic_logical, X86CPU),
         VMSTATE_UINT64(env.avic_physical, X86CPU),
         VMSTATE_UINT32(env.avic_max_index, X86CPU),
+        VMSTATE_BOOL_V(env.avic_trap_pending, X86CPU, 2),
+        VMSTATE_UINT64_V(env.avic_trap_code, X86CPU, 2),
+        VMSTATE_UINT64_V(env.avic_trap_info1, X86CPU, 2),
+        VMSTATE_UINT64_V(env.avic_trap_info2, X86CPU, 2),
         VMSTATE_END_OF_LIST()
     }
 };

@@ -31,6 +31,8 @@ avic_svm_suite() {
         "writes: TPR/EOI/ICR2 accelerated, level EOI and ID/LDR/DFR/SPIV/ESR/LVT/TMICT/TDCR trap-style, the rest fault-style@$on@avic-write"
         "delivery from the backing page: priority vs TPR/ISR, IF and V_INTR_MASKING, interrupt shadow, HLT, V_TPR, level EOI@$on@avic-deliver"
         "IPIs: accelerated self/physical/logical (flat, cluster); AVIC_INCOMPLETE_IPI for each cause@$on@avic-ipi"
+        "trap-style exits at the instruction boundary: AVIC_NOACCEL and AVIC_INCOMPLETE_IPI before a single-step #DB (in EXITINTINFO, injected again by L1); rep stos exits after the iteration that made the access@$on@avic-trap"
+        "an instruction fetch from the APIC page: later reads and writes still go to the backing page@$on@avic-fetch"
     )
     # QEMU's side: counters over QMP/HMP, migration mid-VMRUN.
     # shellcheck disable=SC2034
@@ -38,6 +40,7 @@ avic_svm_suite() {
         "counters: query-avic after avic-vmrun (17 refused VMRUNs, 17 VMEXIT_INVALID)@counters avic-vmrun errors=17 exit--1=17"
         "counters: query-avic after avic-write (50 AVIC_NOACCEL)@counters avic-write noaccel=50 exit-402=50 incomplete-ipi=0 errors=0"
         "counters: query-avic after avic-ipi (13 AVIC_INCOMPLETE_IPI, 8 IPIs posted, 3 deliveries)@counters avic-ipi incomplete-ipi=13 exit-401=13 ipis=8 deliveries=3 noaccel=0 errors=0"
+        "counters: query-avic after avic-trap (3 AVIC_NOACCEL, 1 AVIC_INCOMPLETE_IPI, each exit once)@counters avic-trap noaccel=3 exit-402=3 incomplete-ipi=1 exit-401=1 errors=0"
         "migration in the middle of an AVIC guest with IRR pending and ISR in service: delivered in order on the destination, no exit@migrate"
     )
 

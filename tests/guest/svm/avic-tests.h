@@ -20,6 +20,8 @@ void test_avic_read(void);
 void test_avic_write(void);
 void test_avic_deliver(void);
 void test_avic_ipi(void);
+void test_avic_trap(void);
+void test_avic_fetch(void);
 void test_avic_migrate(void);
 
 #define AVIC_TESTS \
@@ -29,6 +31,8 @@ void test_avic_migrate(void);
     { "avic-write", test_avic_write }, \
     { "avic-deliver", test_avic_deliver }, \
     { "avic-ipi", test_avic_ipi }, \
+    { "avic-trap", test_avic_trap }, \
+    { "avic-fetch", test_avic_fetch }, \
     { "avic-migrate", test_avic_migrate },
 
 #endif

@@ -18,6 +18,13 @@
  *                        shadow, HLT, V_TPR, level-triggered EOI
  *   avic-ipi             ICR writes: accelerated IPIs and
  *                        AVIC_INCOMPLETE_IPI for each cause
+ *   avic-trap            trap-style exits against the other events of the
+ *                        same instruction: a single-step #DB after it (in
+ *                        EXITINTINFO, L1 injects it again), a rep string
+ *                        instruction (exits after the iteration that made
+ *                        the access)
+ *   avic-fetch           an instruction fetch from the APIC page does not
+ *                        bypass AVIC for the data accesses after it
  *   avic-migrate         an L2 with vectors pending and one in service,
  *                        held with IF=0 until an NMI (the host migrates
  *                        meanwhile; avic-monitor.py)
@@ -143,6 +150,20 @@ asm(
     "    loop 1b\n"
     "    cli\n"
     "    jmp avic_probe_loop\n"
+    /* rep stosl (EDI, ECX, EAX, DF as L1 sets them), then cld. */
+    "    .globl avic_rep, avic_rep_end\n"
+    "avic_rep:\n"
+    "    rep stosl\n"
+    "avic_rep_end:\n"
+    "    cld\n"
+    "    jmp avic_probe_loop\n"
+    /* Call code at ECX (a ret on the APIC page), then read EAX, write ESI. */
+    "    .globl avic_fetch\n"
+    "avic_fetch:\n"
+    "    call *%ecx\n"
+    "    movl (%eax), %edx\n"
+    "    movl %ebx, (%esi)\n"
+    "    jmp avic_probe_loop\n"
     /* The entry of the scenarios in C: avic_l2_main(), then VMMCALL. */
     "    .globl avic_l2_entry\n"
     "avic_l2_entry:\n"
@@ -161,7 +182,8 @@ asm(
 extern u8 avic_probe_loop[], avic_r4[], avic_r4_end[], avic_w4[], avic_w4_end[],
     avic_r1[], avic_r1_end[], avic_w1[], avic_w1_end[], avic_r2[], avic_r2_end[],
     avic_w2[], avic_w2_end[], avic_w4i_sti[], avic_w4i[], avic_w4i_end[],
-    avic_l2_entry[], avic_shadow_entry[], avic_eoi_insn[], avic_eoi_end[];
+    avic_l2_entry[], avic_shadow_entry[], avic_eoi_insn[], avic_eoi_end[],
+    avic_rep[], avic_rep_end[], avic_fetch[];
 
 enum { OP_R4, OP_W4, OP_R1, OP_W1, OP_R2, OP_W2, OP_W4I, NOPS };
 static u8 *const op_entry[NOPS] = {
@@ -522,13 +544,13 @@ struct acc {
     u32 rip, edx;
 };
 
-static void access(int op, u32 off, u32 val, struct acc *r)
+static void access_rf(int op, u32 off, u32 val, u32 rflags, struct acc *r)
 {
     void *v = G->vmcb;
 
     vmcb_w64(v, VMCB_RIP, (u32)op_entry[op]);
     vmcb_w64(v, VMCB_RAX, AVIC_BAR + off);
-    vmcb_w64(v, VMCB_RFLAGS, 0x2);
+    vmcb_w64(v, VMCB_RFLAGS, rflags);
     vmcb_w64(v, VMCB_EXIT_INFO1, 0xdeadull);
     vmcb_w64(v, VMCB_EXIT_INFO2, 0xdeadull);
     G->gprs.ebx = val;
@@ -537,6 +559,11 @@ static void access(int op, u32 off, u32 val, struct acc *r)
     r->info2 = vmcb_r64(v, VMCB_EXIT_INFO2);
     r->rip = (u32)vmcb_r64(v, VMCB_RIP);
     r->edx = G->gprs.edx;
+}
+
+static void access(int op, u32 off, u32 val, struct acc *r)
+{
+    access_rf(op, off, val, 0x2, r);
 }
 
 static u32 nbad;
@@ -1448,4 +1475,156 @@ void test_avic_migrate(void)
     CHECK(e.vmmcall == 1 && e.intr + e.other + e.level_eoi == 0 && nothing_pending(),
           "no exit but the final VMMCALL (%u INTR, %u other); IRR and ISR empty",
           e.intr, e.other);
+}
+
+/* ------------------------------------------------------------------ */
+
+#define RFLAGS_TF           0x100u
+#define RFLAGS_DF           0x400u
+#define EVT_VALID           (1u << 31)
+#define EVT_EXCEPTION       (3u << 8)
+#define EXITINTINFO_DB      (EVT_VALID | EVT_EXCEPTION | 1)
+
+/*
+ * After a trap-style exit that came with a #DB in EXITINTINFO: inject it
+ * again, as L1 hypervisors do (KVM: svm_complete_interrupts()), and see
+ * the guest's handler take it right after the instruction.
+ */
+static void expect_db_reinjected(const char *what)
+{
+    u64 code;
+
+    /* run_guest() would clear EVENTINJ: VMRUN here. */
+    vmcb_w32(G->vmcb, VMCB_EVENT_INJ, vmcb_r32(G->vmcb, VMCB_EXIT_INT_INFO));
+    l2.exc = 0;
+    svm_vmrun(G->vmcb, &G->gprs);
+    code = vmcb_r64(G->vmcb, VMCB_EXIT_CODE);
+    CHECK(code == SVM_EXIT_VMMCALL && l2.exc == 1 &&
+          l2.exc_eip == (u32)avic_w4_end,
+          "%s: L1 injects the #DB again: the guest takes it after the "
+          "instruction (exit 0x%llx, exception %u at 0x%x; expected VMMCALL, "
+          "1 at 0x%x)", what, code, l2.exc, l2.exc_eip, (u32)avic_w4_end);
+}
+
+void test_avic_trap(void)
+{
+    const u32 lvt = 0x10045, icr = ICR_ASSERT | 0x5a;
+    struct acc r;
+    u32 eii;
+
+    avic_setup();
+    write_setup();
+    avic_guest(avic_probe_loop);
+
+    /* Single-step (TF) over a trap-style write (LVT timer). */
+    printf("avic-trap: L2 with TF=1 writes LVTT 0x%x\n", lvt);
+    memcpy(want0, bp0, 4096);
+    *reg(want0, R_LVTT) = lvt;
+    nbad = 0;
+    access_rf(OP_W4, R_LVTT, lvt, 0x2 | RFLAGS_TF, &r);
+    eii = vmcb_r32(G->vmcb, VMCB_EXIT_INT_INFO);
+    CHECK(r.code == EXIT_NOACCEL && r.info1 == ((1ull << 32) | R_LVTT) &&
+          r.info2 == 0 && r.rip == (u32)avic_w4_end && eii == EXITINTINFO_DB,
+          "trap-style AVIC_NOACCEL first, the single-step #DB in EXITINTINFO "
+          "(exit 0x%llx info1 0x%llx info2 0x%llx rip 0x%x EXITINTINFO 0x%x; "
+          "expected 0x402, 0x1%08x, 0, 0x%x after the instruction, 0x%x)",
+          r.code, r.info1, r.info2, r.rip, eii, R_LVTT, (u32)avic_w4_end,
+          EXITINTINFO_DB);
+    CHECK(page_is(bp0, want0, "LVTT with TF") && nbad == 0,
+          "the write is in the backing page");
+    expect_db_reinjected("LVTT");
+
+    /* Single-step over an IPI to a vCPU that is not running. */
+    pages_init();
+    avic_guest(avic_probe_loop);
+    *reg(bp0, R_ICR2) = 1u << 24;
+    printf("avic-trap: L2 with TF=1 sends ICR 0x%08x to physical 1 (not "
+           "running)\n", icr);
+    access_rf(OP_W4, R_ICR, icr, 0x2 | RFLAGS_TF, &r);
+    eii = vmcb_r32(G->vmcb, VMCB_EXIT_INT_INFO);
+    CHECK(r.code == EXIT_INCOMPLETE_IPI &&
+          r.info1 == (((u64)1 << 56) | icr) &&
+          r.info2 == (((u64)1 << 32) | 1) && r.rip == (u32)avic_w4_end &&
+          eii == EXITINTINFO_DB,
+          "AVIC_INCOMPLETE_IPI (target not running) first, the #DB in "
+          "EXITINTINFO (exit 0x%llx info1 0x%llx info2 0x%llx rip 0x%x "
+          "EXITINTINFO 0x%x)", r.code, r.info1, r.info2, r.rip, eii);
+    CHECK(test_bit(bp1, R_IRR, 0x5a), "the IPI is in physical 1's IRR: L1 "
+          "has only to wake it");
+    expect_db_reinjected("ICR");
+
+    /*
+     * rep stosl, DF=1, from LVT thermal (0x330, trap-style) down to 0x32c
+     * (unaligned: fault-style, EXITINFO1 offset 0x320).
+     */
+    pages_init();
+    avic_guest(avic_rep);
+    memcpy(want0, bp0, 4096);
+    *reg(want0, 0x330) = lvt;
+    printf("avic-trap: L2 rep stosl with DF=1, ECX=2, from 0x330 (trap) "
+           "to 0x32c (fault)\n");
+    vmcb_w64(G->vmcb, VMCB_RFLAGS, 0x2 | RFLAGS_DF);
+    vmcb_w64(G->vmcb, VMCB_RAX, lvt);
+    G->gprs.ecx = 2;
+    G->gprs.edi = AVIC_BAR + 0x330;
+    r.code = run_guest(G, &r.info1);
+    r.info2 = vmcb_r64(G->vmcb, VMCB_EXIT_INFO2);
+    r.rip = (u32)vmcb_r64(G->vmcb, VMCB_RIP);
+    CHECK(r.code == EXIT_NOACCEL && r.info1 == ((1ull << 32) | 0x330) &&
+          r.rip == (u32)avic_rep && G->gprs.ecx == 1 &&
+          G->gprs.edi == AVIC_BAR + 0x32c,
+          "the first iteration exits trap-style, before the second (exit "
+          "0x%llx info1 0x%llx rip 0x%x ECX %u EDI 0x%x; expected 0x402, "
+          "0x100000330, 0x%x at the instruction, 1, 0x%x)", r.code, r.info1,
+          r.rip, G->gprs.ecx, G->gprs.edi, (u32)avic_rep, AVIC_BAR + 0x32c);
+    nbad = 0;
+    CHECK(page_is(bp0, want0, "rep stosl, first iteration") && nbad == 0,
+          "only the first iteration's write is in the backing page");
+    r.code = run_guest(G, &r.info1);
+    r.rip = (u32)vmcb_r64(G->vmcb, VMCB_RIP);
+    CHECK(r.code == EXIT_NOACCEL && r.info1 == ((1ull << 32) | 0x320) &&
+          r.rip == (u32)avic_rep && G->gprs.ecx == 1,
+          "resumed, the second iteration exits fault-style (exit 0x%llx info1 "
+          "0x%llx rip 0x%x ECX %u; expected 0x402, 0x100000320, 0x%x, 1)",
+          r.code, r.info1, r.rip, G->gprs.ecx, (u32)avic_rep);
+    nbad = 0;
+    CHECK(page_is(bp0, want0, "rep stosl, second iteration") && nbad == 0,
+          "the faulting iteration stored nothing");
+}
+
+void test_avic_fetch(void)
+{
+    struct acc r;
+
+    avic_setup();
+    write_setup();
+    apic_dummy[0x800] = 0xc3;           /* ret */
+    for (u32 i = 0; i < 2; i++) {
+        const u32 tpr = 0x20 + 0x10 * i;
+
+        avic_guest(avic_fetch);
+        memcpy(want0, bp0, 4096);
+        *reg(want0, R_TPR) = tpr;
+        *reg(want0, R_PPR) = tpr;
+        printf("avic-fetch: L2 calls a ret at APIC page offset 0x800, then "
+               "reads VER and writes TPR 0x%x\n", tpr);
+        vmcb_w64(G->vmcb, VMCB_RAX, AVIC_BAR + R_VER);
+        G->gprs.ecx = AVIC_BAR + 0x800;
+        G->gprs.esi = AVIC_BAR + R_TPR;
+        G->gprs.ebx = tpr;
+        G->gprs.edx = POISON;
+        r.code = run_guest(G, &r.info1);
+        r.rip = (u32)vmcb_r64(G->vmcb, VMCB_RIP);
+        CHECK(r.code == SVM_EXIT_VMMCALL && r.rip == (u32)avic_probe_loop &&
+              G->gprs.edx == BP_VER,
+              "after the fetch, the read is accelerated: 0x%x from the backing "
+              "page (exit 0x%llx rip 0x%x; expected 0x%x, VMMCALL)",
+              G->gprs.edx, r.code, r.rip, BP_VER);
+        nbad = 0;
+        CHECK(page_is(bp0, want0, "TPR after a fetch") && nbad == 0 &&
+              *(u32 *)(apic_dummy + R_TPR) == DUMMY,
+              "the TPR write is accelerated into the backing page; nested "
+              "paging's page keeps 0x%x at TPR (0x%x)", DUMMY,
+              *(u32 *)(apic_dummy + R_TPR));
+    }
 }

@@ -261,12 +261,45 @@ void avic_write_cr8(CPUX86State *env, uint64_t val)
  * Exits from an access to the APIC page.  A fault-style exit leaves the
  * instruction undone (RIP at it); a trap-style one comes after it has
  * completed (RIP past it, its write in the backing page).
+ *
+ * A trap-style exit is raised in the middle of the instruction, by its
+ * access, but taken at the next instruction boundary, as an internal
+ * interrupt of the vCPU (CPU_INTERRUPT_AVIC_TRAP) that comes before every
+ * other event there: nothing that the rest of the instruction does can
+ * overwrite it, and it cannot stay pending while the guest runs on or
+ * halts.  Against the other events of the same instruction:
+ *  - a fault after the access (a later access of the instruction that
+ *    faults, fault-style or with an exception) means the instruction did
+ *    not complete: it will run again, and the trap is dropped with it;
+ *  - a debug trap (single-step, data breakpoint) of the completed
+ *    instruction comes after the #VMEXIT: it is reported in EXITINTINFO as
+ *    the event that was being delivered, so that L1 injects it again;
+ *  - a rep string instruction runs one iteration per translation block
+ *    here, so that it exits after the iteration that made the access
+ *    (RIP at the instruction, rCX counting what is left).
  */
+
+static void avic_trap_clear(CPUX86State *env)
+{
+    env->avic_trap_pending = false;
+    avic_request(env_cpu(env), CPU_INTERRUPT_AVIC_TRAP, false);
+}
+
+/* Drop a trap-style exit raised by an instruction that did not complete. */
+static void avic_trap_cancel(CPUX86State *env)
+{
+    if (env->avic_trap_pending) {
+        trace_avic_trap_cancel(env_cpu(env)->cpu_index, env->avic_trap_code);
+    }
+    avic_trap_clear(env);
+}
+
 static G_NORETURN void avic_fault(CPUX86State *env, uint64_t code,
                                   uint64_t info1, uint64_t info2)
 {
     CPUState *cs = env_cpu(env);
 
+    avic_trap_cancel(env);
     x86_stq_phys(cs, env->vm_vmcb + offsetof(struct vmcb,
                                              control.exit_info_2), info2);
     cpu_vmexit(env, code, info1, cs->mem_io_pc);
@@ -274,10 +307,12 @@ static G_NORETURN void avic_fault(CPUX86State *env, uint64_t code,
 
 /*
  * A trap-style exit must come after the instruction: run the instruction
- * again alone in its translation block, do the access then, and exit
- * when the block ends.  Returns only when the access is to be done now.
- * An access that does not come from translated code (mem_io_pc 0: e.g.
- * the CPU pushing an interrupt frame onto the APIC page) faults instead.
+ * again alone in its translation block, one iteration of a rep string
+ * instruction at most (CF_SINGLE_STEP: no loop inside the block), with no
+ * interrupt before it, and do the access then.  Returns only when the
+ * access is to be done now.  An access that does not come from translated
+ * code (mem_io_pc 0: e.g. the CPU pushing an interrupt frame onto the
+ * APIC page) faults instead.
  */
 static bool avic_trap_begin(CPUX86State *env, unsigned off, bool write)
 {
@@ -288,31 +323,82 @@ static bool avic_trap_begin(CPUX86State *env, unsigned off, bool write)
         return false;
     }
     tb = tcg_tb_lookup(cs->mem_io_pc);
-    if (tb && tb->icount == 1) {
+    if (tb && tb->icount == 1 && (tb_cflags(tb) & CF_SINGLE_STEP)) {
         return true;
     }
-    cs->cflags_next_tb = 1 | CF_NOIRQ | cs->tcg_cflags;
+    cs->cflags_next_tb = 1 | CF_NOIRQ | CF_SINGLE_STEP | cs->tcg_cflags;
     cpu_loop_exit_restore(cs, cs->mem_io_pc);
 }
 
-/* Exit @code when the instruction (alone in its block) completes. */
+/*
+ * Raise the trap-style exit @code, taken when the instruction (alone in
+ * its block) completes.  An instruction that makes two such accesses (a
+ * multi-word push or save to the APIC page) exits for the first.
+ */
 static void avic_trap_end(CPUX86State *env, uint64_t code, uint64_t info1,
                           uint64_t info2)
 {
     CPUState *cs = env_cpu(env);
 
-    x86_stq_phys(cs, env->vm_vmcb + offsetof(struct vmcb, control.exit_code),
-                 code);
-    x86_stq_phys(cs, env->vm_vmcb + offsetof(struct vmcb,
-                                             control.exit_info_1), info1);
-    x86_stq_phys(cs, env->vm_vmcb + offsetof(struct vmcb,
-                                             control.exit_info_2), info2);
+    if (env->avic_trap_pending) {
+        return;
+    }
+    env->avic_trap_code = code;
+    env->avic_trap_info1 = info1;
+    env->avic_trap_info2 = info2;
     env->avic_trap_pending = true;
+    trace_avic_trap_raise(cs->cpu_index, code, info1, info2);
+    avic_request(cs, CPU_INTERRUPT_AVIC_TRAP, true);
+}
+
+void avic_trap_deliver(CPUX86State *env)
+{
+    CPUState *cs = env_cpu(env);
+    uint64_t code = env->avic_trap_code;
+
+    if (!env->avic_trap_pending || !env->avic_active) {
+        /* Nothing to take (dropped meanwhile): never exit for it. */
+        avic_trap_cancel(env);
+        cpu_loop_exit(cs);
+    }
+    avic_trap_clear(env);
+    trace_avic_trap_take(cs->cpu_index, code);
+    x86_stq_phys(cs, env->vm_vmcb + offsetof(struct vmcb,
+                                             control.exit_info_2),
+                 env->avic_trap_info2);
+    cpu_vmexit(env, code, env->avic_trap_info1, 0);
+}
+
+void avic_trap_exception(CPUX86State *env)
+{
+    CPUState *cs = env_cpu(env);
+    uint32_t event;
+
+    if (cs->exception_index != EXCP01_DB || env->exception_is_int) {
+        /* A fault: the instruction will run again, its access with it. */
+        avic_trap_cancel(env);
+        return;
+    }
+    /*
+     * A debug trap of the instruction that completed: the #VMEXIT first,
+     * with the #DB in EXITINTINFO (do_vmexit() copies EVENTINJ there).
+     */
+    event = SVM_EVTINJ_VALID | SVM_EVTINJ_TYPE_EXEPT | EXCP01_DB;
+    x86_stl_phys(cs, env->vm_vmcb + offsetof(struct vmcb, control.event_inj),
+                 event);
+    trace_avic_trap_take(cs->cpu_index, env->avic_trap_code);
+    x86_stq_phys(cs, env->vm_vmcb + offsetof(struct vmcb, control.exit_code),
+                 env->avic_trap_code);
+    x86_stq_phys(cs, env->vm_vmcb + offsetof(struct vmcb,
+                                             control.exit_info_1),
+                 env->avic_trap_info1);
+    x86_stq_phys(cs, env->vm_vmcb + offsetof(struct vmcb,
+                                             control.exit_info_2),
+                 env->avic_trap_info2);
+    avic_count_vmexit(env, env->avic_trap_code);
+    avic_trap_clear(env);
     env->old_exception = -1;
     cs->exception_index = EXCP_VMEXIT;
-    /* Leave the execution loop when this block ends, chained or not. */
-    cpu_exit(cs);
-    avic_count_vmexit(env, code);
 }
 
 static uint64_t avic_noaccel_info1(unsigned off, bool write)
@@ -638,33 +724,6 @@ void avic_cpu_realize(X86CPU *cpu)
     cpu_address_space_init(cs, X86ASIdx_AVIC, "cpu-avic", cpu->avic_vapic);
 }
 
-/* The reason a VMCB's AVIC setup cannot be used, or NULL. */
-static const char *avic_check(CPUX86State *env, uint64_t bar,
-                              uint64_t backing, uint64_t logical,
-                              uint64_t physical, unsigned max_index)
-{
-    AddressSpace *as = avic_as(env);
-    uint64_t limit = 1ULL << env_archcpu(env)->phys_bits;
-
-    if (!(env->hflags2 & HF2_NPT_MASK)) {
-        return "nested paging is off";
-    }
-    if (bar >= limit || backing >= limit || logical >= limit ||
-        physical >= limit) {
-        return "address beyond the physical address width";
-    }
-    if (!irq_post_is_ram(as, backing, TARGET_PAGE_SIZE, true)) {
-        return "backing page is not writable RAM";
-    }
-    if (!irq_post_is_ram(as, logical, TARGET_PAGE_SIZE, false)) {
-        return "logical APIC ID table is not RAM";
-    }
-    if (!irq_post_is_ram(as, physical, (max_index + 1) * 8, false)) {
-        return "physical APIC ID table is not RAM";
-    }
-    return NULL;
-}
-
 void avic_vmrun(CPUX86State *env, uintptr_t retaddr)
 {
     CPUState *cs = env_cpu(env);
@@ -677,7 +736,8 @@ void avic_vmrun(CPUX86State *env, uintptr_t retaddr)
     env->avic_active = false;
     env->avic_trap_pending = false;
     env->avic_rvi = -1;
-    avic_request(cs, CPU_INTERRUPT_AVIC | CPU_INTERRUPT_AVIC_DOORBELL, false);
+    avic_request(cs, CPU_INTERRUPT_AVIC | CPU_INTERRUPT_AVIC_DOORBELL |
+                 CPU_INTERRUPT_AVIC_TRAP, false);
     if (!(env->int_ctl & AVIC_ENABLE_MASK) ||
         !(env->features[FEAT_SVM] & CPUID_SVM_AVIC)) {
         return;
@@ -697,7 +757,7 @@ void avic_vmrun(CPUX86State *env, uintptr_t retaddr)
     logical &= AVIC_ADDR_MASK;
     physical &= AVIC_ADDR_MASK;
 
-    why = avic_check(env, bar, backing, logical, physical, max_index);
+    why = avic_setup_error(env, bar, backing, logical, physical, max_index);
     if (why) {
         cpu->avic_stats.errors++;
         qemu_log_mask(LOG_GUEST_ERROR, "avic: VMRUN with AVIC enabled: %s "
@@ -726,7 +786,8 @@ void avic_vmexit(CPUX86State *env)
 {
     CPUState *cs = env_cpu(env);
 
-    env->avic_trap_pending = false;
+    /* Whatever #VMEXIT this is, no trap of the guest's survives it. */
+    avic_trap_cancel(env);
     if (!env->avic_active) {
         return;
     }

@@ -26,6 +26,15 @@ static inline bool avic_is_apic_page(CPUX86State *env, uint64_t gpa)
            (gpa & ~(uint64_t)0xfff) == env->avic_bar;
 }
 
+/* CPU_INTERRUPT_AVIC_TRAP: take the trap-style #VMEXIT of the last insn. */
+G_NORETURN void avic_trap_deliver(CPUX86State *env);
+
+/*
+ * An exception raised by the instruction that raised a trap-style
+ * #VMEXIT, after its access (cs->exception_index, not EXCP_VMEXIT).
+ */
+void avic_trap_exception(CPUX86State *env);
+
 /* CPU_INTERRUPT_AVIC: deliver the highest vector of the backing page. */
 void avic_deliver(CPUX86State *env);
 
