@@ -42,6 +42,10 @@ avic_svm_suite() {
         "counters: query-avic after avic-ipi (13 AVIC_INCOMPLETE_IPI, 8 IPIs posted, 3 deliveries)@counters avic-ipi incomplete-ipi=13 exit-401=13 ipis=8 deliveries=3 noaccel=0 errors=0"
         "counters: query-avic after avic-trap (3 AVIC_NOACCEL, 1 AVIC_INCOMPLETE_IPI, each exit once)@counters avic-trap noaccel=3 exit-402=3 incomplete-ipi=1 exit-401=1 errors=0"
         "migration in the middle of an AVIC guest with IRR pending and ISR in service: delivered in order on the destination, no exit@migrate"
+        "a cpu/avic stream with the backing page on the LAPIC (MMIO) is refused: not writable RAM@refuse lapic"
+        "a cpu/avic stream with the physical APIC ID table on the HPET is refused@refuse hpet"
+        "a cpu/avic stream with an unaligned logical table is refused@refuse unaligned"
+        "a cpu/avic stream with a pending trap-style exit that is not AVIC's is refused@refuse trap"
     )
 
     svm_suite avic-svm avic-monitor.py 120 boots mons

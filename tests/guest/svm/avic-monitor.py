@@ -133,13 +133,65 @@ def do_migrate(a):
         mc.stop_qemu(dst, q)
 
 
+SUBSECTION = b"\x05\x08cpu/avic"
+
+
+def corrupt(state, what):
+    """Edit the cpu/avic subsection of a saved stream in place."""
+    data = bytearray(open(state, "rb").read())
+    at = data.find(SUBSECTION)
+    check(at >= 0, "the stream has a cpu/avic subsection")
+    at += len(SUBSECTION)
+    version = int.from_bytes(data[at:at + 4], "big")
+    check(version >= 2, f"cpu/avic version {version} (expected 2)")
+    # active (1), APIC BAR, backing page, logical, physical (4 x 8), max
+    # index (4), trap pending (1), its exit code (8), ...
+    fields = at + 4
+    bar, backing, logical, physical = (fields + 1 + 8 * i for i in range(4))
+    trap = fields + 1 + 32 + 4
+    edits = {
+        "lapic": [(backing, 0xfee00000, 8)],
+        "hpet": [(physical, 0xfed00000, 8)],
+        "unaligned": [(logical, int.from_bytes(data[logical:logical + 8],
+                                               "big") | 0x10, 8)],
+        "trap": [(trap, 1, 1), (trap + 1, 0x81, 8)],
+    }[what]
+    for off, val, size in edits:
+        data[off:off + size] = val.to_bytes(size, "big")
+    print(f"  stream edited: {what}")
+    open(state, "wb").write(bytes(data))
+
+
+def do_refuse(a):
+    """A hostile cpu/avic stream is refused, with the reason VMRUN gives."""
+    state = os.path.join(a.dir, "avic-refuse.state")
+    want = {"lapic": "backing page is not writable RAM",
+            "hpet": "physical APIC ID table is not RAM",
+            "unaligned": "address not page-aligned",
+            "trap": "pending trap-style #VMEXIT with exit code 0x81"}[a.what2]
+    src, serial, qmp = mc.start(a, "avic-refuse-src", "avic-migrate halt",
+                                cpu=CPU)
+    q = None
+    try:
+        mc.wait_serial(src, serial, "AVIC-MIGRATE-READY", 60)
+        q = Monitor(qmp, timeout=30)
+        mc.migrate_to_file(q, state)
+    finally:
+        mc.stop_qemu(src, q)
+    corrupt(state, a.what2)
+    mc.expect_refused(a, state, "avic-migrate halt", CPU, want)
+
+
 def main():
     p, sub = mc.arg_parser()
     c = sub.add_parser("counters")
     c.add_argument("test")
     c.add_argument("expect", nargs="+")
     sub.add_parser("migrate")
-    return mc.run(p, {"counters": do_counters, "migrate": do_migrate})
+    r = sub.add_parser("refuse")
+    r.add_argument("what2", choices=("lapic", "hpet", "unaligned", "trap"))
+    return mc.run(p, {"counters": do_counters, "migrate": do_migrate,
+                      "refuse": do_refuse})
 
 
 if __name__ == "__main__":

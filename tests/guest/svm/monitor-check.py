@@ -316,7 +316,13 @@ def do_refuse(a):
     if a.what2 != "off":
         corrupt(state, a.what2)
     cpu = "qemu64,svm=on" if a.what2 == "off" else CPU_ON
-    dst, serial, qmp = start(a, "refuse-dst", "held idts=1 halt",
+    expect_refused(a, state, "held idts=1 halt", cpu, want)
+
+
+def expect_refused(a, state, append, cpu, want):
+    """Load STATE into a new destination: it must refuse it cleanly (exit
+    status 1, not an abort) and say WANT on stderr."""
+    dst, serial, qmp = start(a, "refuse-dst", append,
                              ["-incoming", "defer", "-S"], cpu=cpu)
     q = Monitor(qmp, timeout=30)
     st = None
