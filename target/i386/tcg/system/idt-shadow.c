@@ -227,13 +227,15 @@ static int idt_shadow_highest_held(CPUX86State *env)
 /*
  * Whether the guest takes DIRECT vector @v, which the LAPIC would hand
  * out now, right away: it can take an interrupt, the priority rules allow
- * @v, and no held vector is to go first.
+ * @v, and no held vector is to go first (one above @v, or @v itself: two
+ * arrivals of a vector while it is held are one, as in the IRR).
  */
 static bool idt_shadow_takes(CPUX86State *env, int v)
 {
     IdtsPriority p;
 
-    if (!idt_shadow_guest_can_take(env) || idt_shadow_next_held(env) > v) {
+    if (!idt_shadow_guest_can_take(env) ||
+        idt_shadow_next_held(env) >= v) {
         return false;
     }
     idt_shadow_priority(env, &p);
