@@ -301,6 +301,22 @@ static void prio_hlt(struct guest *g)
     prio_wait(g, 0x51);
 }
 
+/* Without V_INTR_MASKING CR8 is the LAPIC's TPR: the LAPIC hands out
+ * 0x68 (class 6) with CR8 5, but its guest vector 0x38 (class 3) is held
+ * until CR8 comes down; 0x60 (guest 0x61) goes. */
+static void prio_tpr(struct guest *g)
+{
+    sti();
+    set_cr8(5);
+    apic_self_ipi(0x68);
+    apic_self_ipi(0x60);
+    prio_wait(g, 0x61);
+    prio_spin();
+    g->snap[0] = prio_seen(g);
+    set_cr8(0);
+    g->snap[1] = prio_seen(g);
+}
+
 void guest_main(struct guest *g)
 {
     switch (g->mode) {
@@ -356,6 +372,9 @@ void guest_main(struct guest *g)
         return;
     case GM_PRIO_HLT:
         prio_hlt(g);
+        return;
+    case GM_PRIO_TPR:
+        prio_tpr(g);
         return;
     case GM_WAIT:
         sti();

@@ -29,6 +29,7 @@ enum guest_mode {
                      * IF=0 until an NMI arrives, then sti and wait */
     GM_PRIORITY,    /* test priority: nesting by priority class, V_TPR */
     GM_PRIO_HLT,    /* test priority: a vector V_TPR holds back, "sti; hlt" */
+    GM_PRIO_TPR,    /* test priority, no V_INTR_MASKING: CR8 is the LAPIC's */
 };
 
 /*

@@ -837,7 +837,9 @@ static bool prio_lapic_clean(void)
  * lower class than the vector the guest services does not nest in its
  * handler, even with IF set there, until that handler's EOI; a higher one
  * does; the guest's V_TPR holds vectors back, held or arriving, until CR8
- * comes down, and a vector it holds back does not wake "sti; hlt".
+ * comes down, and a vector it holds back does not wake "sti; hlt";
+ * without V_INTR_MASKING, the LAPIC's TPR (the guest's CR8) does the same
+ * for the guest's vector.
  */
 static void test_priority(void)
 {
@@ -926,6 +928,21 @@ static void test_priority(void)
     CHECK(a->snap[0] == 0x02 && a->count[0x51] == 1 && a->timeouts == 0,
           "held again and delivered at CR8 0: delivered 0x%02x, 0x51 %u "
           "times (expected 0x02, 1)", a->snap[0], a->count[0x51]);
+    CHECK(prio_lapic_clean(), "LAPIC: none of A's vectors in service or "
+          "pending");
+
+    /* Without V_INTR_MASKING the guest's CR8 is the LAPIC's TPR. */
+    setup_priority(GM_PRIO_TPR);
+    vmcb_w32(a->vmcb, VMCB_INT_CTL, 0);
+    printf("priority: no V_INTR_MASKING, CR8 5 (the LAPIC's TPR): 0x68 -> "
+           "0x38 and 0x60 -> 0x61 arrive with IF=1\n");
+    run_to_vmmcall(a, true, 10);
+    CHECK(a->snap[0] == 0x08 && a->snap[1] == 0x18 && a->timeouts == 0,
+          "0x61 at once, 0x38 (class 3) held until CR8 0: delivered 0x%02x "
+          "then 0x%02x (expected 0x08, 0x18)", a->snap[0], a->snap[1]);
+    CHECK(a->intr_exits == 0 && (apic_read(APIC_TPR) & 0xff) == 0,
+          "%u INTR exits, LAPIC TPR 0x%x after the guest's CR8 0 "
+          "(expected 0, 0)", a->intr_exits, apic_read(APIC_TPR) & 0xff);
     CHECK(prio_lapic_clean(), "LAPIC: none of A's vectors in service or "
           "pending");
 }
