@@ -37,6 +37,7 @@ idts_suite() {
         "baseline: feature off, VMCB shadowing fields filled in are ignored@$off@baseline magic idts=0"
         "bad-table: bad tables/controls (beyond RAM, MMIO, ROM, read-only RAM, unknown CTL bits with or without ENABLE) fail VMRUN with SVM_EXIT_ERR, IDTS_ERR | reason; then a good VMRUN@$on@bad-table idts=1"
         "nmi: NMI, exceptions and INT n keep their architectural behaviour@$on@nmi idts=1"
+        "priority: held/arriving DIRECT vectors follow the APIC's priority rules: no equal or lower class nests before the EOI (handler with IF=1), a higher one does, V_TPR (CR8), or the LAPIC's TPR without V_INTR_MASKING, holds them back, also across sti; hlt@$on,cr8legacy=on@priority idts=1"
     )
     # QEMU's side of it: counters over QMP and HMP, migration mid-VMRUN.
     # shellcheck disable=SC2034

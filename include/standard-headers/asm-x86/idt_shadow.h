@@ -57,10 +57,13 @@
  * again, and EOIs it as usual).
  *
  * A DIRECT vector that arrives while the guest cannot take it (RFLAGS.IF
- * clear or an interrupt shadow) is held for the guest: it leaves the
- * LAPIC (out of the IRR, not in the ISR, so it blocks none of L1's
- * vectors) and is delivered with no exit, highest first, once the guest
- * can take an interrupt; a guest halted with IF=0 does not wake for it.
+ * clear, an interrupt shadow, or the APIC's priority rules: its class not
+ * above the LAPIC's PPR, or its guest vector's class not above the
+ * guest's TPR, V_TPR with V_INTR_MASKING, and DIRECT vectors in service)
+ * is held for the guest: it leaves the LAPIC (out of the IRR, not in the
+ * ISR, so it blocks none of L1's vectors) and is delivered with no exit,
+ * highest first, once the guest can take it; a guest halted with IF=0,
+ * or with the vector held back by its priority, does not wake for it.
  * A DIRECT vector is in service in the LAPIC from its delivery to the
  * guest until the guest's handler EOIs the LAPIC; L1 does not EOI it.
  * At #VMEXIT a vector still held goes back to the LAPIC's IRR, as if it

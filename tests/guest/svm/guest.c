@@ -136,6 +136,187 @@ static void masked(struct guest *g)
     wait_count(g, g->expect_vec, 1);
 }
 
+/*
+ * Test priority.  prio_host[i] is DIRECT to prio_guest[i]; each is of the
+ * same class on both sides but 0x68, which L1 remaps to 0x38 (class 6 to
+ * class 3): the guest's TPR applies to the guest's vector.
+ */
+const u8 prio_host[PRIO_NVEC] = { 0x48, 0x50, 0x58, 0x60, 0x68, 0x70 };
+const u8 prio_guest[PRIO_NVEC] = { 0x49, 0x51, 0x59, 0x61, 0x38, 0x71 };
+
+/* Loop iterations a handler runs with IF=1 before and after its EOI:
+ * plain increments, no pause, so that nothing but an interrupt the CPU
+ * finds deliverable leaves the translated loop. */
+#define PRIO_WINDOW 20000
+/* Bound on the guest's waits (pause loops) */
+#define PRIO_WAIT 200000
+
+/*
+ * A's handler in test priority: logs the order of deliveries and, for
+ * each, whether it nested in a handler that had not EOIed yet, its vector
+ * still in service in the LAPIC (allowed only for a higher class), or in
+ * one that had (allowed: the EOI lowered the priority).  With prio_sti, the handler sets IF before its EOI and
+ * runs a window on each side of it; the handler of 0x51 first raises 0x70
+ * (DIRECT, class 7) while it still has IF=0, so that 0x70 is held and
+ * must then nest.
+ */
+void prio_isr(struct guest *g, struct frame *f)
+{
+    u32 v = f->vector, d = g->depth;
+
+    if (g->n_order < 8) {
+        g->order[g->n_order] = v;
+    }
+    g->n_order++;
+    if (d >= 8) {
+        g->bad_nest++;      /* runaway nesting */
+        g->count[v]++;
+        return;
+    }
+    if (d) {
+        u32 outer = g->active[d - 1];
+
+        /* The outer handler's vector still in service: not EOIed yet. */
+        if (!apic_isr(g->phys_of[outer])) {
+            g->after_eoi++;
+        } else if ((v >> 4) > (outer >> 4)) {
+            g->good_nest++;
+        } else {
+            if (!g->bad_nest) {
+                g->bad_pair = outer << 8 | v;
+            }
+            g->bad_nest++;
+        }
+    }
+    g->active[d] = v;
+    g->depth = d + 1;
+    if (g->prio_sti) {
+        if (v == 0x51) {
+            apic_self_ipi(0x70);
+        }
+        sti();
+        for (u32 i = 0; i < PRIO_WINDOW; i++) {
+            g->progress++;
+        }
+    }
+    apic_eoi();
+    g->eois++;
+    if (g->prio_sti) {
+        for (u32 i = 0; i < PRIO_WINDOW; i++) {
+            g->progress++;
+        }
+        cli();
+    }
+    g->depth = d;
+    g->count[v]++;
+}
+
+/* mov %eax, %cr8 in 32-bit code: AMD's lock mov cr0 (CPUID cr8legacy) */
+static void set_cr8(u32 v)
+{
+    asm volatile(".byte 0xf0\n\tmov %0, %%cr0" :: "r"(v) : "memory");
+}
+
+/* Which of prio_guest[] have been delivered (bit i: prio_guest[i]) */
+static u32 prio_seen(struct guest *g)
+{
+    u32 m = 0;
+
+    for (int i = 0; i < PRIO_NVEC; i++) {
+        m |= (g->count[prio_guest[i]] != 0) << i;
+    }
+    return m;
+}
+
+static void prio_wait(struct guest *g, u32 vec)
+{
+    for (u32 i = 0; g->count[vec] == 0; i++) {
+        if (i == PRIO_WAIT) {
+            g->timeouts++;
+            return;
+        }
+        pause();
+    }
+}
+
+static void prio_spin(void)
+{
+    for (u32 i = 0; i < 1000; i++) {
+        pause();
+    }
+}
+
+static void priority(struct guest *g)
+{
+    /* 1: held with IF=0: 0x58 and 0x50 (class 5), 0x48 (class 4); each
+     * handler sets IF before its EOI. */
+    g->prio_sti = 1;
+    cli();
+    apic_self_ipi(0x48);
+    apic_self_ipi(0x50);
+    apic_self_ipi(0x58);
+    sti();
+    prio_wait(g, 0x49);
+    prio_wait(g, 0x71);
+    cli();
+
+    /* 2: V_TPR (V_INTR_MASKING) at 5: 0x60 goes, 0x58/0x50/0x48 and 0x68
+     * (guest 0x38) wait, held or arriving, until CR8 comes down. */
+    g->prio_sti = 0;
+    for (int i = 0; i < PRIO_NVEC; i++) {
+        g->count[prio_guest[i]] = 0;
+    }
+    set_cr8(5);
+    apic_self_ipi(0x50);
+    apic_self_ipi(0x48);
+    apic_self_ipi(0x60);
+    apic_self_ipi(0x68);
+    sti();
+    prio_wait(g, 0x61);
+    prio_spin();
+    g->snap[0] = prio_seen(g);
+    apic_self_ipi(0x58);        /* arrives with IF=1 */
+    prio_spin();
+    g->snap[1] = prio_seen(g);
+    set_cr8(4);
+    g->snap[2] = prio_seen(g);
+    set_cr8(3);
+    g->snap[3] = prio_seen(g);
+    set_cr8(0);
+    g->snap[4] = prio_seen(g);
+}
+
+/* A vector V_TPR holds back does not wake "sti; hlt" (HLT not
+ * intercepted); L1's own timer exits; then CR8 comes down. */
+static void prio_hlt(struct guest *g)
+{
+    cli();
+    set_cr8(5);
+    apic_self_ipi(0x50);
+    g->step = 1;
+    asm volatile("sti; hlt" ::: "memory");
+    g->step = 2;
+    set_cr8(0);
+    g->snap[0] = prio_seen(g);
+    prio_wait(g, 0x51);
+}
+
+/* Without V_INTR_MASKING CR8 is the LAPIC's TPR: the LAPIC hands out
+ * 0x68 (class 6) with CR8 5, but its guest vector 0x38 (class 3) is held
+ * until CR8 comes down; 0x60 (guest 0x61) goes. */
+static void prio_tpr(struct guest *g)
+{
+    sti();
+    set_cr8(5);
+    apic_self_ipi(0x68);
+    apic_self_ipi(0x60);
+    prio_wait(g, 0x61);
+    prio_spin();
+    g->snap[0] = prio_seen(g);
+    set_cr8(0);
+    g->snap[1] = prio_seen(g);
+}
+
 void guest_main(struct guest *g)
 {
     switch (g->mode) {
@@ -185,6 +366,15 @@ void guest_main(struct guest *g)
             apic_self_ipi(g->raise_vec);
             wait_count(g, g->expect_vec, ++g->raised);
         }
+        return;
+    case GM_PRIORITY:
+        priority(g);
+        return;
+    case GM_PRIO_HLT:
+        prio_hlt(g);
+        return;
+    case GM_PRIO_TPR:
+        prio_tpr(g);
         return;
     case GM_WAIT:
         sti();

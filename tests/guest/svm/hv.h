@@ -27,7 +27,20 @@ enum guest_mode {
                      * expired and a bound more (or stop), then sti, wait */
     GM_HELD_NMI,    /* raise raise_vec with IF=0, say so on COM1, spin with
                      * IF=0 until an NMI arrives, then sti and wait */
+    GM_PRIORITY,    /* test priority: nesting by priority class, V_TPR */
+    GM_PRIO_HLT,    /* test priority: a vector V_TPR holds back, "sti; hlt" */
+    GM_PRIO_TPR,    /* test priority, no V_INTR_MASKING: CR8 is the LAPIC's */
 };
+
+/*
+ * Test priority: DIRECT vectors of guest A (host -> guest vector), all of
+ * the same class on both sides but the fifth, which L1 remaps from class
+ * 6 to class 3.  prio_isr() is A's handler (isr_hook) in that test.
+ */
+#define PRIO_NVEC 6
+extern const u8 prio_host[PRIO_NVEC], prio_guest[PRIO_NVEC];
+/* Checkpoints of GM_PRIORITY's TPR phase (bits: prio_guest[] delivered). */
+#define PRIO_NSNAP 5
 
 /* GM_MASKED_SPIN: how long the guest keeps IF=0 after L1's timer has
  * expired (pause loops; tens of milliseconds under TCG) */
@@ -56,6 +69,19 @@ struct guest {
     volatile u32 step;          /* GM_ARCH / GM_MASKED progress */
     volatile u32 delivered_step; /* step at the last delivery */
     volatile u32 late;          /* GM_MASKED_SPIN: spins after the timer expired */
+    /* GM_PRIORITY / GM_PRIO_HLT (prio_isr() and the guest's checkpoints) */
+    volatile u32 prio_sti;      /* the handler sets IF before its EOI */
+    volatile u32 depth;         /* handlers running, nested */
+    volatile u32 active[8];     /* their vectors, outermost first */
+    volatile u32 order[8];      /* vectors in the order of delivery */
+    volatile u32 n_order;
+    volatile u32 bad_nest;      /* nested in a handler of equal or higher
+                                 * class before its EOI */
+    volatile u32 bad_pair;      /* the first: outer << 8 | inner */
+    volatile u32 good_nest;     /* higher class nested before the EOI */
+    volatile u32 after_eoi;     /* nested in a handler after its EOI */
+    volatile u32 snap[PRIO_NSNAP]; /* GM_PRIORITY's checkpoints */
+    volatile u32 timeouts;      /* bounded waits that ran out */
     /* Latency: rdtsc before raising -> rdtsc at handler entry. */
     volatile u64 t_raise;
     volatile u32 lat_n, lat_sum, lat_min, lat_max;
@@ -86,6 +112,7 @@ extern struct route routes[256];
 void guest_init(struct guest *g, const char *name, enum guest_mode mode);
 void guest_shadow(struct guest *g, u32 magic, u32 ctl, u64 table);
 void guest_isr(struct guest *g, struct frame *f);
+void prio_isr(struct guest *g, struct frame *f);
 
 /* One VMRUN of g (with a pending remapped interrupt injected, through
  * EVENTINJ when the guest can take it, else as a virtual interrupt).

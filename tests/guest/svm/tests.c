@@ -2,7 +2,7 @@
  * irqhint SVM test kernel: the L1 side of the IDT shadowing tests.
  * Booted by QEMU -kernel (multiboot); the command line names the test:
  *   direct | remap | masked | hlt | starve | held | virq | snapshot |
- *   migrate | baseline | bad-table | nmi | cpuid
+ *   migrate | baseline | bad-table | nmi | priority | cpuid
  * followed by options: n=N (interrupts per phase, default 100),
  * idts=0|1 (what CPUID 0x40000001 must say), magic (baseline: fill the
  * VMCB's shadowing fields anyway; with the feature off they must be
@@ -808,6 +808,145 @@ static void test_nmi(void)
           V_A, a->count[V_A], a->intr_exits);
 }
 
+/* Test priority: A with its DIRECT vectors (prio_host[] -> prio_guest[]) */
+static void setup_priority(enum guest_mode mode)
+{
+    struct guest *a = &guest_a;
+
+    setup_a(mode);
+    for (int i = 0; i < PRIO_NVEC; i++) {
+        a->table[prio_host[i]] = IDTS_ENTRY_DIRECT | prio_guest[i];
+        a->phys_of[prio_guest[i]] = prio_host[i];
+    }
+    a->isr_hook = prio_isr;
+    shadow_on(a);
+}
+
+static bool prio_lapic_clean(void)
+{
+    for (int i = 0; i < PRIO_NVEC; i++) {
+        if (apic_isr(prio_host[i]) || apic_irr(prio_host[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/*
+ * Held DIRECT vectors follow the APIC's priority rules: one of equal or
+ * lower class than the vector the guest services does not nest in its
+ * handler, even with IF set there, until that handler's EOI; a higher one
+ * does; the guest's V_TPR holds vectors back, held or arriving, until CR8
+ * comes down, and a vector it holds back does not wake "sti; hlt";
+ * without V_INTR_MASKING, the LAPIC's TPR (the guest's CR8) does the same
+ * for the guest's vector.
+ */
+static void test_priority(void)
+{
+    static const u32 want_order[4] = { 0x59, 0x51, 0x71, 0x49 };
+    /* bits of prio_guest[]: 0x49 0x51 0x59 0x61 0x38 0x71 */
+    static const u32 want_snap[PRIO_NSNAP] = { 0x08, 0x08, 0x0e, 0x0f, 0x1f };
+    static const char *const snap_what[PRIO_NSNAP] = {
+        "CR8 5, after sti: only 0x61 (0x51, 0x49, 0x38 held)",
+        "0x58 arrives with IF=1: held (class 5, CR8 5)",
+        "CR8 4: 0x59 and 0x51 at once",
+        "CR8 3: 0x49 at once; 0x38 (host 0x68, class 6) still held",
+        "CR8 0: 0x38 at once",
+    };
+    struct guest *a = &guest_a;
+    bool order_ok;
+    u32 a_, b_, c_, d_;
+    u64 info1, code = 0;
+
+    if (!need_idts()) {
+        return;
+    }
+    cpuid(0x80000001, 0, &a_, &b_, &c_, &d_);
+    if (!(c_ & (1u << 4))) {
+        printf("FAIL: CPUID 0x80000001 ECX.AltMovCr8 clear: this test needs "
+               "-cpu ...,cr8legacy=on (CR8 from 32-bit code)\n");
+        failures++;
+        return;
+    }
+
+    setup_priority(GM_PRIORITY);
+    printf("priority: A holds 0x48 (class 4), 0x50 and 0x58 (class 5) with "
+           "IF=0, then sti; each handler sets IF before its EOI\n");
+    run_to_vmmcall(a, true, 10);
+    CHECK(a->timeouts == 0, "A's waits all ended (%u ran out)", a->timeouts);
+    CHECK(a->bad_nest == 0, "no vector nested in the handler of an equal or "
+          "higher class before its EOI: %u did (first 0x%x in 0x%x)",
+          a->bad_nest, a->bad_pair & 0xff, a->bad_pair >> 8);
+    order_ok = a->n_order >= 4;
+    for (int i = 0; i < 4 && order_ok; i++) {
+        order_ok = a->order[i] == want_order[i];
+    }
+    CHECK(order_ok, "deliveries in priority order: %x %x %x %x (expected "
+          "59 51 71 49)", a->order[0], a->order[1], a->order[2], a->order[3]);
+    CHECK(a->good_nest == 1, "0x71 (held while 0x51's handler had IF=0) "
+          "nested in it before its EOI: %u higher nestings (expected 1)",
+          a->good_nest);
+    CHECK(a->after_eoi == 2, "0x51 and 0x49 came at the EOI that let them "
+          "through, in the handler's window: %u (expected 2)", a->after_eoi);
+    for (int i = 0; i < PRIO_NSNAP; i++) {
+        CHECK(a->snap[i] == want_snap[i], "%s: delivered 0x%02x "
+              "(expected 0x%02x)", snap_what[i], a->snap[i], want_snap[i]);
+    }
+    CHECK(a->intr_exits == 0 && a->injected == 0 && a->eois == 9,
+          "%u INTR exits, %u injected, %u own EOIs (expected 0, 0, 9)",
+          a->intr_exits, a->injected, a->eois);
+    CHECK(prio_lapic_clean(), "LAPIC: none of A's vectors in service or "
+          "pending");
+
+    /* "sti; hlt" with CR8 5 and 0x50 held: stays halted until L1's timer */
+    printf("priority: A holds 0x50 with CR8 5, then sti; hlt\n");
+    for (int attempt = 0; attempt < 5; attempt++) {
+        setup_priority(GM_PRIO_HLT);
+        allow_hlt(a);
+        apic_timer_oneshot(V_L1_TIMER, STARVE_TIMER_NS << attempt);
+        code = run_guest(a, &info1);
+        if (a->step != 0 || code != SVM_EXIT_INTR ||
+            info1 != (IDTS_EXITINFO_ACKED | V_L1_TIMER)) {
+            break;
+        }
+        printf("priority: the timer came before A started; again\n");
+        apic_eoi();
+    }
+    apic_write(APIC_TMICT, 0);
+    CHECK(code == SVM_EXIT_INTR && info1 == (IDTS_EXITINFO_ACKED | V_L1_TIMER)
+          && a->step == 1 && a->count[0x51] == 0,
+          "first exit %llx info1 %llx at step %u, %u deliveries of 0x51 "
+          "(expected INTR, ACKED|0x%x: L1's timer, while halted: step 1, 0)",
+          code, info1, a->step, a->count[0x51], V_L1_TIMER);
+    CHECK(apic_irr(0x50) && !apic_isr(0x50), "the held 0x50 went back to "
+          "L1's LAPIC: IRR %u ISR %u (expected 1, 0)", apic_irr(0x50),
+          apic_isr(0x50));
+    if (code == SVM_EXIT_INTR && info1 == (IDTS_EXITINFO_ACKED | V_L1_TIMER)) {
+        apic_eoi();
+    }
+    run_to_vmmcall(a, true, 10);
+    CHECK(a->snap[0] == 0x02 && a->count[0x51] == 1 && a->timeouts == 0,
+          "held again and delivered at CR8 0: delivered 0x%02x, 0x51 %u "
+          "times (expected 0x02, 1)", a->snap[0], a->count[0x51]);
+    CHECK(prio_lapic_clean(), "LAPIC: none of A's vectors in service or "
+          "pending");
+
+    /* Without V_INTR_MASKING the guest's CR8 is the LAPIC's TPR. */
+    setup_priority(GM_PRIO_TPR);
+    vmcb_w32(a->vmcb, VMCB_INT_CTL, 0);
+    printf("priority: no V_INTR_MASKING, CR8 5 (the LAPIC's TPR): 0x68 -> "
+           "0x38 and 0x60 -> 0x61 arrive with IF=1\n");
+    run_to_vmmcall(a, true, 10);
+    CHECK(a->snap[0] == 0x08 && a->snap[1] == 0x18 && a->timeouts == 0,
+          "0x61 at once, 0x38 (class 3) held until CR8 0: delivered 0x%02x "
+          "then 0x%02x (expected 0x08, 0x18)", a->snap[0], a->snap[1]);
+    CHECK(a->intr_exits == 0 && (apic_read(APIC_TPR) & 0xff) == 0,
+          "%u INTR exits, LAPIC TPR 0x%x after the guest's CR8 0 "
+          "(expected 0, 0)", a->intr_exits, apic_read(APIC_TPR) & 0xff);
+    CHECK(prio_lapic_clean(), "LAPIC: none of A's vectors in service or "
+          "pending");
+}
+
 static void test_cpuid(void)
 {
     /* The check is kmain's idts= option. */
@@ -829,6 +968,7 @@ static const struct {
     { "baseline", test_baseline },
     { "bad-table", test_bad_table },
     { "nmi", test_nmi },
+    { "priority", test_priority },
     { "cpuid", test_cpuid },
     AVIC_TESTS
 };

@@ -117,10 +117,101 @@ static bool idt_shadow_guest_can_take(CPUX86State *env)
     return (env->eflags & IF_MASK) && !(env->hflags & HF_INHIBIT_IRQ_MASK);
 }
 
+/*
+ * The APIC's priority rules (Intel SDM 10.8.3.1, AMD APM 16.6), as posted
+ * interrupts follow them: a DIRECT vector is taken only when its priority
+ * class (vector[7:4]) is above the processor priority, on both sides of
+ * the table:
+ *
+ * - host: the LAPIC's PPR (its TPR, and the highest vector in service,
+ *   DIRECT vectors that the guest services included: they stay in
+ *   service until the guest's handler EOIs the LAPIC), against the host
+ *   vector, as for any vector the LAPIC hands out: a lower vector nested
+ *   in a higher one would make the inner handler's EOI end the outer one;
+ * - guest: the guest's processor priority (its TPR: V_TPR with
+ *   V_INTR_MASKING, else the LAPIC's TPR, which its CR8 writes; and the
+ *   guest vectors of the DIRECT vectors in service), against the guest
+ *   vector of the entry.
+ *
+ * A PPR of 0 lets every vector through, as apic_irq_pending() does.
+ */
+typedef struct IdtsPriority {
+    int host;       /* the LAPIC's PPR, class bits only */
+    int guest;      /* the guest's processor priority, class bits only */
+} IdtsPriority;
+
+static void idt_shadow_priority(CPUX86State *env, IdtsPriority *p)
+{
+    DeviceState *apic = env_archcpu(env)->apic_state;
+    uint32_t isr[IDTS_TABLE_ENTRIES / 32];
+    int w;
+
+    p->host = apic_get_ppr_isr(apic, isr) & 0xf0;
+    if (env->hflags2 & HF2_VINTR_MASK) {
+        p->guest = (env->int_ctl & V_TPR_MASK) << 4;
+    } else {
+        p->guest = (cpu_get_apic_tpr(apic) & 0xf) << 4;
+    }
+    for (w = 0; w < ARRAY_SIZE(isr); w++) {
+        uint32_t bits = isr[w];
+
+        while (bits) {
+            int v = w * 32 + ctz32(bits);
+            uint32_t e = env->idts_table[v];
+
+            bits &= bits - 1;
+            if (e & IDTS_ENTRY_DIRECT) {
+                p->guest = MAX(p->guest, IDTS_ENTRY_VECTOR(e) & 0xf0);
+            }
+        }
+    }
+}
+
+static bool idt_shadow_priority_allows(CPUX86State *env,
+                                       const IdtsPriority *p, int v)
+{
+    int gv = IDTS_ENTRY_VECTOR(env->idts_table[v]);
+
+    return (!p->host || (v & 0xf0) > p->host) &&
+           (!p->guest || (gv & 0xf0) > p->guest);
+}
+
+/*
+ * The held vector to deliver now: the highest one the guest can take by
+ * the rules above, or -1 (none held, or none it can take now).
+ */
+static int idt_shadow_next_held(CPUX86State *env)
+{
+    IdtsPriority p;
+    bool any = false;
+
+    for (int w = 0; w < ARRAY_SIZE(env->idts_pending); w++) {
+        any |= env->idts_pending[w] != 0;
+    }
+    if (!any || !idt_shadow_guest_can_take(env)) {
+        return -1;
+    }
+    idt_shadow_priority(env, &p);
+    for (int w = ARRAY_SIZE(env->idts_pending) - 1; w >= 0; w--) {
+        uint32_t bits = env->idts_pending[w];
+
+        while (bits) {
+            int b = 31 - clz32(bits);
+            int v = w * 32 + b;
+
+            if (idt_shadow_priority_allows(env, &p, v)) {
+                return v;
+            }
+            bits &= ~(1u << b);
+        }
+    }
+    return -1;
+}
+
 bool idt_shadow_deliverable(CPUX86State *env)
 {
     return env->idts_active && (env->hflags & HF_GUEST_MASK) &&
-           idt_shadow_guest_can_take(env);
+           idt_shadow_next_held(env) >= 0;
 }
 
 static int idt_shadow_highest_held(CPUX86State *env)
@@ -134,11 +225,30 @@ static int idt_shadow_highest_held(CPUX86State *env)
 }
 
 /*
- * While the guest cannot take an interrupt, take the vector the LAPIC
- * would hand out now if it is DIRECT, and hold it for the guest: out of
- * the LAPIC's IRR, not in its ISR, so that it blocks none of L1's
- * interrupts (as posted interrupts leave the physical LAPIC for the PIR).
- * Returns whether a vector was held.
+ * Whether the guest takes DIRECT vector @v, which the LAPIC would hand
+ * out now, right away: it can take an interrupt, the priority rules allow
+ * @v, and no held vector is to go first (one above @v, or @v itself: two
+ * arrivals of a vector while it is held are one, as in the IRR).
+ */
+static bool idt_shadow_takes(CPUX86State *env, int v)
+{
+    IdtsPriority p;
+
+    if (!idt_shadow_guest_can_take(env) ||
+        idt_shadow_next_held(env) >= v) {
+        return false;
+    }
+    idt_shadow_priority(env, &p);
+    return idt_shadow_priority_allows(env, &p, v);
+}
+
+/*
+ * Take the vector the LAPIC would hand out now if it is DIRECT and the
+ * guest does not take it at once (it cannot take an interrupt, or the
+ * priority rules hold it back), and hold it for the guest: out of the
+ * LAPIC's IRR, not in its ISR, so that it blocks none of L1's interrupts
+ * (as posted interrupts leave the physical LAPIC for the PIR).  Returns
+ * whether a vector was held.
  */
 static bool idt_shadow_hold(CPUX86State *env)
 {
@@ -146,11 +256,9 @@ static bool idt_shadow_hold(CPUX86State *env)
     X86CPU *cpu = env_archcpu(env);
     int v;
 
-    if (idt_shadow_guest_can_take(env)) {
-        return false;
-    }
     v = apic_peek_interrupt(cpu->apic_state);
-    if (v < 0 || !(env->idts_table[v] & IDTS_ENTRY_DIRECT)) {
+    if (v < 0 || !(env->idts_table[v] & IDTS_ENTRY_DIRECT) ||
+        idt_shadow_takes(env, v)) {
         return false;
     }
     apic_hold_interrupt(cpu->apic_state, v);
@@ -180,12 +288,13 @@ void idt_shadow_deliver_held(CPUX86State *env)
 {
     CPUState *cs = env_cpu(env);
     X86CPU *cpu = env_archcpu(env);
-    int v = idt_shadow_highest_held(env);
+    int v = idt_shadow_next_held(env);
     uint32_t e;
 
     if (v >= 0) {
         env->idts_pending[v / 32] &= ~(1u << (v % 32));
     }
+    /* Those the priority rules hold back stay, CPU_INTERRUPT_IDTS too. */
     if (idt_shadow_highest_held(env) < 0) {
         cs->interrupt_request &= ~CPU_INTERRUPT_IDTS;
     }
@@ -235,6 +344,11 @@ bool idt_shadow_interrupt(CPUX86State *env)
     if (intno < 0) {
         return true;        /* spurious: nothing to deliver */
     }
+    /*
+     * A DIRECT vector from the LAPIC gets here only when the guest takes
+     * it (idt_shadow_hold()); one from the 8259 (ExtINT) ignores the
+     * priority rules, as it does in the LAPIC, but cannot be held.
+     */
     e = env->idts_table[intno & 0xff];
     if ((e & IDTS_ENTRY_DIRECT) && idt_shadow_guest_can_take(env)) {
         env->idts_direct++;
