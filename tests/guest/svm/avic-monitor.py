@@ -133,20 +133,13 @@ def do_migrate(a):
         mc.stop_qemu(dst, q)
 
 
-SUBSECTION = b"\x05\x08cpu/avic"
-
-
 def corrupt(state, what):
     """Edit the cpu/avic subsection of a saved stream in place."""
     data = bytearray(open(state, "rb").read())
-    at = data.find(SUBSECTION)
-    check(at >= 0, "the stream has a cpu/avic subsection")
-    at += len(SUBSECTION)
-    version = int.from_bytes(data[at:at + 4], "big")
+    fields, version = mc.subsection(data, "cpu/avic")
     check(version >= 2, f"cpu/avic version {version} (expected 2)")
     # active (1), APIC BAR, backing page, logical, physical (4 x 8), max
     # index (4), trap pending (1), its exit code (8), ...
-    fields = at + 4
     bar, backing, logical, physical = (fields + 1 + 8 * i for i in range(4))
     trap = fields + 1 + 32 + 4
     edits = {

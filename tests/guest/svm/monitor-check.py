@@ -276,17 +276,21 @@ def do_held(a):
         stop_qemu(proc, q)
 
 
-SUBSECTION = b"\x05\x0ecpu/idt_shadow"
+def subsection(data, name):
+    """Where the fields of subsection NAME start in a saved stream DATA,
+    and its version: (offset, version)."""
+    tag = b"\x05" + bytes([len(name)]) + name.encode()
+    at = data.find(tag)
+    check(at >= 0, f"the stream has a {name} subsection")
+    at += len(tag)
+    return at + 4, int.from_bytes(data[at:at + 4], "big")
 
 
 def corrupt(state, what):
     """Edit the cpu/idt_shadow subsection of a saved stream in place."""
     data = bytearray(open(state, "rb").read())
-    at = data.find(SUBSECTION)
-    check(at >= 0, "the stream has a cpu/idt_shadow subsection")
-    at += len(SUBSECTION)
-    version = int.from_bytes(data[at:at + 4], "big")
-    fields = at + 4                 # active (1), table (256 x 4), ...
+    fields, version = subsection(data, "cpu/idt_shadow")
+    # active (1), table (256 x 4), ...
     table = fields + 1
     if what == "entry":
         off = table + 4 * 0xff
