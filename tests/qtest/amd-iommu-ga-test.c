@@ -505,13 +505,20 @@ static void test_cmdbuf_no_base(void)
     QTestState *qts = qtest_init(ARGS);
 
     hang_guard(HANG_GUARD_SECONDS);
-    qtest_writeq(qts, MMIO + R_CONTROL, CTL_ALL | CTL_CMDBUF_EN);
+    qtest_writeq(qts, MMIO + R_CONTROL,
+                 (CTL_ALL & ~CTL_EVTLOG_EN) | CTL_CMDBUF_EN);
     qtest_writeq(qts, MMIO + R_CMD_TAIL, 0x40);
     g_assert_cmphex(qtest_readq(qts, MMIO + R_CMD_HEAD), ==, 0);
     g_assert_false(qtest_readq(qts, MMIO + R_STATUS) & ST_CMDBUF_RUN);
-    /* neither does a GA log or an event log with no base */
+    /* neither does the GA log */
+    g_assert_false(qtest_readq(qts, MMIO + R_STATUS) & ST_GALOG_RUN);
+
+    /* nor with the event log enabled (no base either) */
+    qtest_writeq(qts, MMIO + R_CONTROL, CTL_ALL | CTL_CMDBUF_EN);
+    qtest_writeq(qts, MMIO + R_CMD_TAIL, 0x80);
+    g_assert_cmphex(qtest_readq(qts, MMIO + R_CMD_HEAD), ==, 0);
     g_assert_false(qtest_readq(qts, MMIO + R_STATUS) &
-                   (ST_GALOG_RUN | ST_EVT_RUN));
+                   (ST_CMDBUF_RUN | ST_EVT_RUN | ST_GALOG_RUN));
     hang_guard(0);
     qtest_quit(qts);
 }
