@@ -96,17 +96,13 @@ void amdvi_ga_reset(AMDVIState *s)
         return;
     }
     /*
-     * Status: GALogOverflow and GALogInt are write-1-to-clear like the
-     * event log's bits; GALogRun is read-only.  A write-1-to-clear bit
-     * is read-only as well, so that writing 0 to it keeps it.
+     * Status, read-only but for its write-1-to-clear bits (amdvi_init()):
+     * GALogOverflow and GALogInt are write-1-to-clear like the event
+     * log's bits; GALogRun is read-only.
      */
     stq_le_p(&s->w1cmask[AMDVI_MMIO_STATUS],
              ldq_le_p(&s->w1cmask[AMDVI_MMIO_STATUS]) |
              AMDVI_STATUS_GALOG_OVF | AMDVI_STATUS_GALOG_INT);
-    stq_le_p(&s->romask[AMDVI_MMIO_STATUS],
-             ldq_le_p(&s->romask[AMDVI_MMIO_STATUS]) |
-             ldq_le_p(&s->w1cmask[AMDVI_MMIO_STATUS]) |
-             AMDVI_STATUS_GALOG_RUN);
     stq_le_p(&s->romask[AMDVI_MMIO_GA_LOG_BASE],
              ~(AMDVI_GA_LOG_BASE_MASK |
                (AMDVI_GA_LOG_LEN_MASK << AMDVI_GA_LOG_LEN_SHIFT)));
