@@ -189,8 +189,20 @@ def amd_iommu():
         return [clear_dma_patterns()] + [dma_pattern(c) for c in cmds] + \
             [reg(AMDVI_CMD_TAIL, 16 * len(cmds))]
 
+    # edu's DMA (RAM -> edu, then its MSI) translated by a one-level page
+    # table: the IOMMU reads the DTE, the PTE, then edu reads RAM.
+    dma = [clear_dma_patterns(),
+           dma_pattern(q(1 | 2 | (1 << 9) | 0x900000 | (3 << 61), 0,
+                         IRT | (9 << 1) | 1 | (2 << 60), 0)),
+           dma_pattern(q(1 | 0xa00000 | (3 << 61))),
+           dma_pattern(b'\xa5' * 8),
+           mmio(edu, 0x80, Q, 0x1000), mmio(edu, 0x88, Q, 0x40000),
+           mmio(edu, 0x90, Q, 0x80), mmio(edu, 0x98, Q, 1 | 4),
+           bytes([OP_CLOCK_STEP])]
+
     seeds = {
         'amd-iommu-setup': setup(),
+        'amd-iommu-edu-dma': setup() + dma,
         'amd-iommu-remap': setup() + msi(irte_ga(0x40, guest=False)),
         'amd-iommu-ga-running':
             setup() + msi(irte_ga(0x41, dest=0, running=True), 2),
