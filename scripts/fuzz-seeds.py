@@ -198,7 +198,7 @@ def amd_iommu():
            dma_pattern(b'\xa5' * 8),
            mmio(edu, 0x80, Q, 0x1000), mmio(edu, 0x88, Q, 0x40000),
            mmio(edu, 0x90, Q, 0x80), mmio(edu, 0x98, Q, 1 | 4),
-           bytes([OP_CLOCK_STEP])]
+           ] + [bytes([OP_CLOCK_STEP])] * 10     # edu's DMA timer: 100 ms
 
     seeds = {
         'amd-iommu-setup': setup(),
