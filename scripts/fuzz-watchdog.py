@@ -26,7 +26,10 @@ Usage: fuzz-watchdog.py --name NAME --fuzzer BIN --qemu BIN --src DIR
 (QEMU_FUZZ_ARGS and QEMU_FUZZ_OBJECTS come from the environment.)
        fuzz-watchdog.py --same-finding REPORT...
 exits 0 when the saved reports (*.report) are one finding, as a run would
-count them.
+count them;
+       fuzz-watchdog.py --replay QEMU TRACE
+exits 0 when a saved qtest trace (*.qtest) runs to its end on QEMU
+(QEMU_FUZZ_ARGS from the environment), e.g. once its finding is fixed.
 """
 
 import argparse
@@ -38,6 +41,7 @@ import signal
 import struct
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -278,9 +282,25 @@ def make_reproducer(args, unit, env, hang):
     return trace, sh, lines, ok, how
 
 
+def replay_saved(qemu, trace, hang_seconds=20):
+    """--replay: a saved trace must now run to its end (QEMU_FUZZ_ARGS)."""
+    args = argparse.Namespace(qemu=qemu, hang_seconds=hang_seconds)
+    qemu_args = ('-display none -machine accel=qtest -m 512M ' +
+                 os.environ['QEMU_FUZZ_ARGS'])
+    # replay() leaves its output beside the trace: not in the source tree.
+    work = os.environ.get('FUZZ_REPLAY_DIR') or tempfile.mkdtemp()
+    copy = os.path.join(work, os.path.basename(trace))
+    shutil.copy(trace, copy)
+    how, _ = replay(args, qemu_args, copy, os.environ, True)
+    print(f'{trace}: {how} (output: {copy}.replay)')
+    return 0 if how.startswith('replay runs to the end') else 1
+
+
 def main():
     if sys.argv[1:2] == ['--same-finding']:
         return same_finding(sys.argv[2:])
+    if sys.argv[1:2] == ['--replay']:
+        return replay_saved(*sys.argv[2:4])
     ap = argparse.ArgumentParser()
     add_required(ap, 'name', 'fuzzer', 'qemu', 'src', 'out')
     add_required(ap, 'seconds', type=int)

@@ -41,35 +41,9 @@ ninja -C "$BUILD" qemu-fuzz-x86_64 qemu-system-x86_64 >"$BUILD/irqhint-build.log
     echo "fuzz: build failed (full log: $BUILD/irqhint-build.log)" >&2
     exit 2; }
 
-# What each target fuzzes.  Beside each device of ours sit devices that
-# raise MSIs the guest can aim anywhere: virtio-rng-pci (MSI-X, through
-# irqhint's observer) and edu (MSI on a register write, and MMIO that an
-# MSI can be pointed at; two of them, so that an MSI aimed at one makes it
-# a new source for irqhint's observer).  The objects name the MemoryRegions/devices the
-# fuzzer writes to (their PCI BARs are mapped and bus mastering enabled).
-fuzz_config() {
-    case $1 in
-    irqhint)
-        args="-M pc -nodefaults -device irqhint -device virtio-rng-pci -device edu -device edu"
-        objects="virtio-irqhint* virtio-rng* edu" ;;
-    gim)
-        args="-M pc -nodefaults -device gim -device edu"
-        objects="gim edu" ;;
-    amd-iommu)
-        # The AMD IOMMU in guest virtual APIC mode (it needs a PC machine
-        # with PCIe, q35, and intremap=on; kernel-irqchip=split is what KVM
-        # needs and means nothing to the qtest accelerator).  It comes
-        # before the PCI devices it translates.  edu raises the MSIs it
-        # remaps (edu's DMA goes through its translation too); AMDVI-PCI is
-        # its PCI function, whose MSI capability carries the IOMMU's own
-        # interrupt (event log, completion wait, GA log).
-        args="-M q35,kernel-irqchip=split -nodefaults -device amd-iommu,intremap=on,ga-vapic=on -device edu,addr=04.0"
-        objects="amd-iommu amdvi-pci edu" ;;
-    selftest)
-        args="-M pc -nodefaults -device edu"
-        objects="edu" ;;
-    esac
-}
+# What each target fuzzes: fuzz_config TARGET sets $args and $objects.
+# shellcheck source=scripts/fuzz-config.sh
+. "$ROOT/scripts/fuzz-config.sh"
 
 watchdog() {
     local name=$1; shift
@@ -110,8 +84,14 @@ fi
 
 found=0
 for t in "${targets[@]}"; do
-    # Seeds that set the device up (scripts/fuzz-seeds.py), and FUZZ_SEED.
+    # Seeds that set the device up (scripts/fuzz-seeds.py), the inputs of
+    # what was found and fixed (tests/fuzz/TARGET/, the files without a
+    # suffix: each must stay fixed), and FUZZ_SEED.
     "$ROOT/scripts/fuzz-seeds.py" "$t" "$OUT/$t/seeds"
+    for f in "$ROOT/tests/fuzz/$t"/*; do
+        case $f in *.*) continue ;; esac
+        if [ -f "$f" ]; then cp "$f" "$OUT/$t/seeds/"; fi
+    done
     seed=(--seed "$OUT/$t/seeds")
     [ -z "${FUZZ_SEED:-}" ] || seed+=(--seed "$FUZZ_SEED")
     rc=0
