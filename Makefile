@@ -4,7 +4,7 @@
 # clone (see ./configure); this Makefile only drives it.
 
 BUILD := $(shell ./configure --print-builddir)
-QEMU_TARGETS := qemu-system-x86_64 tests/qtest/qos-test
+QEMU_TARGETS := qemu-system-x86_64 tests/qtest/qos-test tests/qtest/amd-iommu-test
 
 # Our Python (python/irqhint) and QEMU's own (qemu.qmp, qemu.machine from
 # the fetched source) for every script the targets below run.

@@ -30,10 +30,11 @@ result() {
     esac
 }
 
+# run_qtest PATH [BINARY]: BINARY defaults to qos-test
 run_qtest() {
-    local path=$1 log
+    local path=$1 bin=${2:-$QOS} log
     log=$LOGDIR/$(echo "$path" | tr '/' '_').log
-    timeout 300 "$QOS" --tap -p "$path" >"$log" 2>&1
+    timeout 300 "$bin" --tap -p "$path" >"$log" 2>&1
     local rc=$?
     if grep -q "^not ok" "$log"; then
         result "$path" fail "" "$log"
@@ -53,6 +54,18 @@ if [ ${#paths[@]} -eq 0 ]; then
 fi
 for p in "${paths[@]}"; do
     run_qtest "$p"
+done
+
+# Upstream's own qtests that our fixes to upstream code extend.
+for bin in amd-iommu-test; do
+    if [ ! -x "$BUILD/tests/qtest/$bin" ]; then
+        result "$bin" fail "not built"
+        continue
+    fi
+    mapfile -t paths < <("$BUILD/tests/qtest/$bin" -l 2>/dev/null | grep "^/" || true)
+    for p in "${paths[@]}"; do
+        run_qtest "$p" "$BUILD/tests/qtest/$bin"
+    done
 done
 
 # Further suites register themselves here.

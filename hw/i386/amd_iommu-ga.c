@@ -96,17 +96,13 @@ void amdvi_ga_reset(AMDVIState *s)
         return;
     }
     /*
-     * Status: GALogOverflow and GALogInt are write-1-to-clear like the
-     * event log's bits; GALogRun is read-only.  A write-1-to-clear bit
-     * is read-only as well, so that writing 0 to it keeps it.
+     * Status, read-only but for its write-1-to-clear bits (amdvi_init()):
+     * GALogOverflow and GALogInt are write-1-to-clear like the event
+     * log's bits; GALogRun is read-only.
      */
     stq_le_p(&s->w1cmask[AMDVI_MMIO_STATUS],
              ldq_le_p(&s->w1cmask[AMDVI_MMIO_STATUS]) |
              AMDVI_STATUS_GALOG_OVF | AMDVI_STATUS_GALOG_INT);
-    stq_le_p(&s->romask[AMDVI_MMIO_STATUS],
-             ldq_le_p(&s->romask[AMDVI_MMIO_STATUS]) |
-             ldq_le_p(&s->w1cmask[AMDVI_MMIO_STATUS]) |
-             AMDVI_STATUS_GALOG_RUN);
     stq_le_p(&s->romask[AMDVI_MMIO_GA_LOG_BASE],
              ~(AMDVI_GA_LOG_BASE_MASK |
                (AMDVI_GA_LOG_LEN_MASK << AMDVI_GA_LOG_LEN_SHIFT)));
@@ -127,7 +123,13 @@ void amdvi_ga_control_write(AMDVIState *s, uint64_t control)
                    (AMDVI_CONTROL_GAM_MASK << AMDVI_CONTROL_GAM_SHIFT))) {
         s->ga.used = true;
     }
-    if (log_en && !s->ga.log_en) {
+    if (log_en && !s->ga.log_en && !ga_log_bytes(s)) {
+        /* A reserved GALogLen (or no base yet): the log does not run. */
+        qemu_log_mask(LOG_GUEST_ERROR, "%s: GA log enabled with a reserved "
+                      "length (base register 0x%" PRIx64 "): not run\n",
+                      __func__, ga_reg(s, AMDVI_MMIO_GA_LOG_BASE));
+        ga_status(s, 0, AMDVI_STATUS_GALOG_RUN);
+    } else if (log_en && !s->ga.log_en) {
         /* The log (re)starts: it runs until it overflows. */
         ga_status(s, AMDVI_STATUS_GALOG_RUN, 0);
     } else if (!log_en) {
@@ -187,6 +189,7 @@ static bool ga_log_append(AMDVIState *s, uint32_t tag, uint16_t devid)
                        AMDVI_GA_TAIL_ADDR_MASK;
     uint32_t head = ga_reg(s, AMDVI_MMIO_GA_HEAD) & AMDVI_GA_PTR_MASK;
     uint32_t tail = ga_reg(s, AMDVI_MMIO_GA_TAIL) & AMDVI_GA_PTR_MASK;
+    uint32_t mask = bytes ? bytes - 1 : 0;
     uint64_t rec = cpu_to_le64(tag | ((uint64_t)devid << 32) |
                                (AMDVI_GA_LOG_GUEST_NR << 60));
     uint32_t next;
@@ -197,16 +200,18 @@ static bool ga_log_append(AMDVIState *s, uint32_t tag, uint16_t devid)
         trace_amdvi_ga_log_lost(tag, devid, head, tail);
         return false;
     }
-    if (!bytes || head >= bytes || tail >= bytes) {
+    if (!bytes) {
         s->ga.errors++;
-        qemu_log_mask(LOG_GUEST_ERROR, "amd-iommu: bad GA log length or "
-                      "pointers (0x%" PRIx64 ", head 0x%x, tail 0x%x): "
-                      "record of tag 0x%x lost\n",
-                      ga_reg(s, AMDVI_MMIO_GA_LOG_BASE), head, tail, tag);
-        trace_amdvi_ga_error("GA log pointers", devid, base + tail);
+        qemu_log_mask(LOG_GUEST_ERROR, "%s: reserved GA log length (base "
+                      "register 0x%" PRIx64 "): record of tag 0x%x lost\n",
+                      __func__, ga_reg(s, AMDVI_MMIO_GA_LOG_BASE), tag);
+        trace_amdvi_ga_error("GA log length", devid, base);
         return false;
     }
-    next = (tail + AMDVI_GA_ENTRY_SIZE) % bytes;
+    /* Head and tail are offsets into the ring, whatever software wrote. */
+    head &= mask;
+    tail &= mask;
+    next = (tail + AMDVI_GA_ENTRY_SIZE) & mask;
     if (next == head) {
         /* Full: overflow stops the log until software restarts it. */
         s->ga.overflows++;

@@ -20,11 +20,14 @@
 
 #define MMIO            0xfed80000ULL
 #define R_DEVTAB        0x0000
+#define R_CMDBUF        0x0008
 #define R_EVTLOG        0x0010
 #define R_CONTROL       0x0018
 #define R_EFR           0x0030
 #define R_GA_BASE       0x00e0
 #define R_GA_TAIL_ADDR  0x00e8
+#define R_CMD_HEAD      0x2000
+#define R_CMD_TAIL      0x2008
 #define R_EVT_HEAD      0x2010
 #define R_EVT_TAIL      0x2018
 #define R_STATUS        0x2020
@@ -34,6 +37,7 @@
 #define CTL_IOMMU_EN    (1ULL << 0)
 #define CTL_EVTLOG_EN   (1ULL << 2)
 #define CTL_EVTINT_EN   (1ULL << 3)
+#define CTL_CMDBUF_EN   (1ULL << 12)
 #define CTL_GA_EN       (1ULL << 17)
 #define CTL_GAM_VAPIC   (1ULL << 25)
 #define CTL_GALOG_EN    (1ULL << 28)
@@ -43,6 +47,8 @@
                          CTL_GAINT_EN)
 
 #define ST_EVT_INT      (1ULL << 1)
+#define ST_EVT_RUN      (1ULL << 3)
+#define ST_CMDBUF_RUN   (1ULL << 4)
 #define ST_GALOG_RUN    (1ULL << 8)
 #define ST_GALOG_OVF    (1ULL << 9)
 #define ST_GALOG_INT    (1ULL << 10)
@@ -138,26 +144,30 @@ static void set_irte(Env *e, unsigned idx, bool running, bool log_intr,
     qtest_writeq(e->qts, IRT + idx * 16 + 8, hi);
 }
 
-static void set_dte(Env *e, uint64_t irt)
+/* edu's DTE: remapped interrupts, a table at @irt of 2^@len entries */
+static void set_dte_len(Env *e, uint64_t irt, unsigned len)
 {
     uint64_t a = DEVTAB + EDU_DEVID * 32;
 
     qtest_writeq(e->qts, a, 1);
     qtest_writeq(e->qts, a + 8, 0);
-    qtest_writeq(e->qts, a + 16, irt | (9ULL << 1) | 1 | (2ULL << 60));
+    qtest_writeq(e->qts, a + 16, irt | ((uint64_t)len << 1) | 1 |
+                 (2ULL << 60));
     qtest_writeq(e->qts, a + 24, 0);
 }
 
-static void env_init(Env *e, QTestState *qts, bool program)
+static void set_dte(Env *e, uint64_t irt)
+{
+    set_dte_len(e, irt, 9);
+}
+
+/* As env_init(), but the event log base is never written when !@evtlog */
+static void env_init_evtlog(Env *e, QTestState *qts, bool evtlog)
 {
     e->qts = qts;
     e->bus = qpci_new_pc(qts, NULL);
     e->iommu = NULL;
     iommu_msi_to_ram(e);
-    if (!program) {
-        qedu_init(&e->edu, e->bus, QPCI_DEVFN(EDU_SLOT, 0), 0xfee00000, 0);
-        return;
-    }
     qtest_memset(qts, DEVTAB, 0, 4096);
     qtest_memset(qts, IRT, 0, 4096);
     qtest_memset(qts, PAGE, 0, 4096);
@@ -165,13 +175,28 @@ static void env_init(Env *e, QTestState *qts, bool program)
     qtest_memset(qts, EVTLOG, 0, 4096);
     set_dte(e, IRT);
     wr(e, R_DEVTAB, DEVTAB);
-    wr(e, R_EVTLOG, EVTLOG | (8ULL << 56));
+    if (evtlog) {
+        wr(e, R_EVTLOG, EVTLOG | (8ULL << 56));
+    }
     wr(e, R_GA_BASE, GALOG | (8ULL << 56));
     wr(e, R_GA_TAIL_ADDR, GATAIL);
     wr(e, R_GA_HEAD, 0);
     wr(e, R_GA_TAIL, 0);
     wr(e, R_CONTROL, CTL_ALL);
     g_assert_true(rd(e, R_STATUS) & ST_GALOG_RUN);
+    qedu_init(&e->edu, e->bus, QPCI_DEVFN(EDU_SLOT, 0), 0xfee00000, 0);
+}
+
+static void env_init(Env *e, QTestState *qts, bool program)
+{
+    if (program) {
+        env_init_evtlog(e, qts, true);
+        return;
+    }
+    e->qts = qts;
+    e->bus = qpci_new_pc(qts, NULL);
+    e->iommu = NULL;
+    iommu_msi_to_ram(e);
     qedu_init(&e->edu, e->bus, QPCI_DEVFN(EDU_SLOT, 0), 0xfee00000, 0);
 }
 
@@ -339,8 +364,11 @@ static void test_wrap_overflow(void)
     g_assert_cmpint(counter(&e, "log-records"), ==, 4);
     g_assert_true(irr_bit(&e, PAGE, 0x30));
 
-    /* Linux's restart: GALogEn off, clear the overflow, GALogEn on. */
-    wr(&e, R_GA_HEAD, 16);
+    /*
+     * Linux's restart: GALogEn off, clear the overflow, GALogEn on.  A
+     * head past the ring is taken modulo its size.
+     */
+    wr(&e, R_GA_HEAD, GALOG_BYTES + 16);
     wr(&e, R_CONTROL, CTL_ALL & ~(CTL_GALOG_EN | CTL_GAINT_EN));
     wr(&e, R_STATUS, ST_GALOG_OVF);
     wr(&e, R_CONTROL, CTL_ALL);
@@ -411,6 +439,112 @@ static void test_bad_addresses(void)
     wr(&e, R_CONTROL, CTL_ALL & ~CTL_GAM_VAPIC);
     edu_fire(&e, 2, 1);
     g_assert_cmpint(counter(&e, "posted"), ==, 3);
+    env_free(&e);
+    qtest_quit(e.qts);
+}
+
+/*
+ * A register write that makes QEMU loop never returns: a test that would
+ * wait for ever fails instead, long before the harness's timeout.
+ */
+#define HANG_GUARD_SECONDS 60
+
+static void hang_guard_fired(int sig)
+{
+    static const char msg[] = "QEMU stopped answering: hung\n";
+
+    if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0) {
+        /* nothing more to do */
+    }
+    abort();    /* libqtest's abort handler kills QEMU */
+}
+
+static void hang_guard(unsigned seconds)
+{
+    signal(SIGALRM, seconds ? hang_guard_fired : SIG_DFL);
+    alarm(seconds);
+}
+
+/*
+ * IOMMUEn and EventLogEn before the event log base was ever written: the
+ * log has no length and does not run.  The first event (here the
+ * IO_PAGE_FAULT of a backing page outside RAM) divided by that length:
+ * SIGFPE.
+ */
+static void test_evtlog_no_base(void)
+{
+    Env e;
+
+    env_init_evtlog(&e, qtest_init(ARGS), false);
+    hang_guard(HANG_GUARD_SECONDS);
+    set_irte(&e, 2, true, true, 0x60, 0, 0x1, NOT_RAM);
+    edu_fire(&e, 2, 1);
+    /* QEMU is alive; the interrupt was refused, and no event written */
+    g_assert_cmpint(counter(&e, "errors"), ==, 1);
+    g_assert_cmpint(counter(&e, "posted"), ==, 0);
+    g_assert_cmpint(rd(&e, R_EVT_TAIL), ==, 0);
+    g_assert_false(rd(&e, R_STATUS) & (ST_EVT_RUN | ST_EVT_INT));
+
+    /* the base written: the log runs, the next event is logged */
+    wr(&e, R_EVTLOG, EVTLOG | (8ULL << 56));
+    g_assert_true(rd(&e, R_STATUS) & ST_EVT_RUN);
+    edu_fire(&e, 2, 1);
+    g_assert_cmpint(rd(&e, R_EVT_TAIL), ==, 16);
+    g_assert_cmpint(event_type(&e, 0), ==, 2);
+    hang_guard(0);
+    env_free(&e);
+    qtest_quit(e.qts);
+}
+
+/*
+ * CmdBufEn (and GALogEn, EventLogEn) before the base registers are
+ * written: no loop, nothing runs.
+ */
+static void test_cmdbuf_no_base(void)
+{
+    QTestState *qts = qtest_init(ARGS);
+
+    hang_guard(HANG_GUARD_SECONDS);
+    qtest_writeq(qts, MMIO + R_CONTROL,
+                 (CTL_ALL & ~CTL_EVTLOG_EN) | CTL_CMDBUF_EN);
+    qtest_writeq(qts, MMIO + R_CMD_TAIL, 0x40);
+    g_assert_cmphex(qtest_readq(qts, MMIO + R_CMD_HEAD), ==, 0);
+    g_assert_false(qtest_readq(qts, MMIO + R_STATUS) & ST_CMDBUF_RUN);
+    /* neither does the GA log */
+    g_assert_false(qtest_readq(qts, MMIO + R_STATUS) & ST_GALOG_RUN);
+
+    /* nor with the event log enabled (no base either) */
+    qtest_writeq(qts, MMIO + R_CONTROL, CTL_ALL | CTL_CMDBUF_EN);
+    qtest_writeq(qts, MMIO + R_CMD_TAIL, 0x80);
+    g_assert_cmphex(qtest_readq(qts, MMIO + R_CMD_HEAD), ==, 0);
+    g_assert_false(qtest_readq(qts, MMIO + R_STATUS) &
+                   (ST_CMDBUF_RUN | ST_EVT_RUN | ST_GALOG_RUN));
+    hang_guard(0);
+    qtest_quit(qts);
+}
+
+/*
+ * A guest-mode IRTE past the DTE's IntTabLen is never used: the interrupt
+ * is target aborted with an IO_PAGE_FAULT event (I = 1); it used to be
+ * posted into the backing page that the memory after the table names.
+ */
+static void test_inttablen(void)
+{
+    Env e;
+
+    env_init(&e, qtest_init(ARGS), true);
+    set_dte_len(&e, IRT, 1);                    /* 2 entries */
+    set_irte(&e, 1, true, true, 0x41, 0, 0x11, PAGE);
+    set_irte(&e, 2, true, true, 0x42, 0, 0x12, PAGE);
+    edu_fire(&e, 1, 1);
+    g_assert_true(irr_bit(&e, PAGE, 0x41));
+    edu_fire(&e, 2, 1);
+    g_assert_false(irr_bit(&e, PAGE, 0x42));
+    g_assert_cmpint(counter(&e, "posted"), ==, 1);
+    g_assert_cmpint(rd(&e, R_EVT_TAIL), ==, 16);
+    g_assert_cmpint(event_type(&e, 0), ==, 2);
+    g_assert_true(qtest_readq(e.qts, EVTLOG) & (1ULL << 51));
+    g_assert_cmphex(qtest_readq(e.qts, EVTLOG + 8), ==, 0xfee00000);
     env_free(&e);
     qtest_quit(e.qts);
 }
@@ -488,6 +622,9 @@ static void register_amd_iommu_ga_test(void)
     qtest_add_func("/amd-iommu-ga/log", test_log);
     qtest_add_func("/amd-iommu-ga/wrap-overflow", test_wrap_overflow);
     qtest_add_func("/amd-iommu-ga/bad-addresses", test_bad_addresses);
+    qtest_add_func("/amd-iommu-ga/evtlog-no-base", test_evtlog_no_base);
+    qtest_add_func("/amd-iommu-ga/cmdbuf-no-base", test_cmdbuf_no_base);
+    qtest_add_func("/amd-iommu-ga/inttablen", test_inttablen);
     qtest_add_func("/amd-iommu-ga/migration", test_migration);
     qtest_add_func("/amd-iommu-ga/no-migration-without-ga",
                    test_no_migration_without_ga);
