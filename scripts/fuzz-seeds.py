@@ -179,9 +179,26 @@ def amd_iommu():
                  reg(AMDVI_DEVTAB, DEVTAB),
                  reg(AMDVI_CONTROL, control)])
 
-    def msi(entry, n=1):
-        # An edu MSI: the IOMMU reads the DTE, then the IRTE.
-        return [clear_dma_patterns(), dma_pattern(dte(IRT)), dma_pattern(entry)] + \
+    clock = [bytes([OP_CLOCK_STEP])] * 10     # edu's DMA timer: 100 ms
+
+    def plant(entries):
+        # The IOMMU reads a 128-bit IRTE with one atomic load from RAM,
+        # which generic-fuzz's DMA patterns do not fill.  So, before the
+        # IOMMU is enabled (no translation), edu reads the IRTE table with
+        # its DMA: the pattern fills it and it stays in RAM.
+        # @entries: {index: 16 bytes}.
+        n = max(entries) + 1
+        table = b''.join(entries.get(i, bytes(16)) for i in range(n))
+        return [clear_dma_patterns(), dma_pattern(table),
+                mmio(edu, 0x80, Q, IRT), mmio(edu, 0x88, Q, 0x40000),
+                mmio(edu, 0x90, Q, len(table)), mmio(edu, 0x98, Q, 1)] + \
+            clock + [clear_dma_patterns()]
+
+    def msi(n=1, legacy=None):
+        # An edu MSI: the IOMMU reads the DTE (a DMA pattern), then the
+        # IRTE: a planted 128-bit one, or a 32-bit one (a DMA pattern).
+        return [clear_dma_patterns(), dma_pattern(dte(IRT))] + \
+            ([dma_pattern(legacy)] if legacy else []) + \
             [mmio(edu, 0x60, L, 1)] * n
 
     def commands(*cmds):
@@ -197,42 +214,45 @@ def amd_iommu():
            dma_pattern(q(1 | 0xa00000 | (3 << 61))),
            dma_pattern(b'\xa5' * 8),
            mmio(edu, 0x80, Q, 0x1000), mmio(edu, 0x88, Q, 0x40000),
-           mmio(edu, 0x90, Q, 0x80), mmio(edu, 0x98, Q, 1 | 4),
-           ] + [bytes([OP_CLOCK_STEP])] * 10     # edu's DMA timer: 100 ms
+           mmio(edu, 0x90, Q, 0x80), mmio(edu, 0x98, Q, 1 | 4)] + clock
 
     seeds = {
         'amd-iommu-setup': setup(),
         'amd-iommu-edu-dma': setup() + dma,
-        'amd-iommu-remap': setup() + msi(irte_ga(0x40, guest=False)),
+        'amd-iommu-remap':
+            plant({3: irte_ga(0x40, guest=False)}) + setup() + msi(),
         'amd-iommu-ga-running':
-            setup() + msi(irte_ga(0x41, dest=0, running=True), 2),
+            plant({3: irte_ga(0x41, dest=0, running=True)}) + setup() + msi(2),
         'amd-iommu-ga-log':
-            setup() + msi(irte_ga(0x42, running=False, log_intr=True), 3) +
+            plant({3: irte_ga(0x42, running=False, log_intr=True)}) +
+            setup() + msi(3) +
             [reg(AMDVI_GA_HEAD, 24), reg(AMDVI_STATUS, 1 << 10)],
         # Head just past the tail: the first record overflows the log;
         # Linux's restart: GALogEn off, overflow cleared, GALogEn on.
         'amd-iommu-ga-overflow':
-            setup(ga_head=8) + msi(irte_ga(0x43, log_intr=True), 2) +
+            plant({3: irte_ga(0x43, log_intr=True)}) + setup(ga_head=8) +
+            msi(2) +
             [reg(AMDVI_CONTROL, CTL_ALL & ~CTL_GALOG_EN),
-             reg(AMDVI_STATUS, 1 << 9), reg(AMDVI_CONTROL, CTL_ALL)] +
-            msi(irte_ga(0x43, log_intr=True)),
+             reg(AMDVI_STATUS, 1 << 9), reg(AMDVI_CONTROL, CTL_ALL)] + msi(),
         # Backing page and IRTE table outside RAM: events in the event log.
         'amd-iommu-ga-bad-page':
-            setup() + msi(irte_ga(0x44, page=NOT_RAM, running=True)),
+            plant({3: irte_ga(0x44, page=NOT_RAM, running=True)}) + setup() +
+            msi(),
         'amd-iommu-ga-bad-irt':
             setup() + [clear_dma_patterns(), dma_pattern(dte(NOT_RAM)),
                        mmio(edu, 0x60, L, 1)],
         # Guest mode not enabled (GAMEn=0): the IRTE is refused.
         'amd-iommu-ga-off':
-            setup(CTL_ALL & ~CTL_GAM_VAPIC) + msi(irte_ga(0x45, running=True)),
+            plant({3: irte_ga(0x45, running=True)}) +
+            setup(CTL_ALL & ~CTL_GAM_VAPIC) + msi(),
         # GAEn=0: 32-bit IRTEs.
         'amd-iommu-legacy':
             setup(CTL_ALL & ~(CTL_GA_EN | CTL_GAM_VAPIC)) +
-            msi(irte_legacy(0x46)),
+            msi(legacy=irte_legacy(0x46)),
         # Event log full: head one entry past the tail.
         'amd-iommu-evtlog-full':
-            setup(evt_head=16) + msi(irte_ga(0x47, page=NOT_RAM), 2) +
-            [reg(AMDVI_STATUS, 3)],
+            plant({3: irte_ga(0x47, page=NOT_RAM)}) + setup(evt_head=16) +
+            msi(2) + [reg(AMDVI_STATUS, 3)],
         # COMPLETION_WAIT (store to RAM + interrupt),
         # INVALIDATE_INTERRUPT_TABLE, INVALIDATE_ALL, an illegal opcode.
         'amd-iommu-cmdbuf':
@@ -246,11 +266,13 @@ def amd_iommu():
                                cmd(0)) +
             [reg(AMDVI_CMD_HEAD, 0x10)],
         # The IOMMU's own MSI into RAM, a guest-mode delivery with a GA
-        # log interrupt, then an invalidation and a second delivery.
+        # log interrupt (IRTE 3), an invalidation, then a delivery to a
+        # running vCPU (IRTE 4).
         'amd-iommu-ga-log-cmd':
-            setup() + iommu_msi(IOMMU_MSI_RAM) +
-            msi(irte_ga(0x48, log_intr=True)) + commands(cmd(5)) +
-            msi(irte_ga(0x48, running=True)),
+            plant({3: irte_ga(0x48, log_intr=True),
+                   4: irte_ga(0x49, running=True)}) +
+            setup() + iommu_msi(IOMMU_MSI_RAM) + msi() + commands(cmd(5)) +
+            [pci(edu_pci, 0x4c, W, 4)] + msi(),
     }
     return seeds
 
