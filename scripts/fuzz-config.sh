@@ -12,6 +12,7 @@
 # them, so that an MSI aimed at one makes it a new source for irqhint's
 # observer).  The objects name the MemoryRegions/devices the fuzzer writes
 # to (their PCI BARs are mapped and bus mastering enabled).
+# shellcheck disable=SC2034  # $args and $objects are for the sourcing script
 fuzz_config() {
     case $1 in
     irqhint)
