@@ -24,6 +24,12 @@ thread runs every input.  A hung input would stall the run silently.  So:
 Usage: fuzz-watchdog.py --name NAME --fuzzer BIN --qemu BIN --src DIR
          --out DIR --seconds N [--hang-seconds N]
 (QEMU_FUZZ_ARGS and QEMU_FUZZ_OBJECTS come from the environment.)
+       fuzz-watchdog.py --same-finding REPORT...
+exits 0 when the saved reports (*.report) are one finding, as a run would
+count them;
+       fuzz-watchdog.py --replay QEMU TRACE
+exits 0 when a saved qtest trace (*.qtest) runs to its end on QEMU
+(QEMU_FUZZ_ARGS from the environment), e.g. once its finding is fixed.
 """
 
 import argparse
@@ -35,6 +41,7 @@ import signal
 import struct
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -45,13 +52,21 @@ STATUS_RE = re.compile(r'^#(\d+)\s+(\w+)\s+cov: (\d+) ft: (\d+) '
                        r'corp: (\d+)/(\S+).*?exec/s: (\d+)')
 UNIT_RE = re.compile(r'Test unit written to (\S+)')
 FRAME_RE = re.compile(r'^\s*#\d+ 0x[0-9a-f]+ in (\S+) (\S+)')
-# Frames that say nothing about where a finding is.
+# Frames that say nothing about where a finding is: the sanitizers and
+# libFuzzer, libc, locks, and what every input goes through on its way to
+# a device and back (the harness, qtest, the memory core, allocators,
+# timers), so that the first frames left are the device's.
 NOISE_RE = re.compile(r'^(__sanitizer|__asan|__ubsan|__interceptor|___interceptor|'
                       r'fuzzer::|__sigsetjmp|__libc|__GI_|__pthread|pthread_|'
                       r'futex|__futex|__lll|lll_|___pthread|raise|abort|__assert|g_assertion|'
                       r'g_assert|qemu_futex|qemu_event_wait|qemu_mutex_lock_impl|'
                       r'qemu_rec_mutex|__restore_rt|LLVMFuzzer|_start|main|'
-                      r'__clock_nanosleep|clock_nanosleep|__nanosleep)')
+                      r'__clock_nanosleep|clock_nanosleep|__nanosleep|'
+                      r'malloc|calloc|realloc|free|g_malloc|g_malloc0|g_realloc|g_free|'
+                      r'pattern_alloc|fuzz_dma_read_cb|generic_fuzz|op_[a-z_]+$|'
+                      r'__wrap_qtest|qtest_|flatview_|address_space_|dma_memory_|'
+                      r'memory_region_|access_with_adjusted_size|'
+                      r'timerlist_|qemu_clock_|main_loop|aio_|qemu_bh_)')
 
 
 def log(msg):
@@ -132,7 +147,8 @@ class Run:
 
 
 def signature(report):
-    """Where a finding is: its kind and its first frames in QEMU code."""
+    """What a finding is and where: its kind, and the frames of QEMU code
+    (innermost first, NOISE_RE left out) as "function (file:line)"."""
     kind = 'crash'
     for line in report:
         m = re.search(r'ERROR: AddressSanitizer: (\S+)', line)
@@ -146,14 +162,47 @@ def signature(report):
             kind = 'assert: ' + line.strip()[:100]
             break
     frames = []
+    in_stack = False
     for line in report:
+        if not re.match(r'^\s*#\d+ ', line):
+            if in_stack:
+                break       # the first stack only (ASan may print more)
+            continue
+        in_stack = True
         m = FRAME_RE.match(line)
-        if m and not NOISE_RE.match(m.group(1)):
-            loc = os.path.basename(m.group(2).split(':')[0])
-            frames.append(f'{m.group(1)} ({loc}:{m.group(2).split(":")[1] if ":" in m.group(2) else "?"})')
-        if len(frames) == 4:
-            break
+        # A frame without a source location is a library's.
+        if m and not NOISE_RE.match(m.group(1)) and not m.group(2).startswith('('):
+            path = m.group(2).split(':')
+            loc = os.path.basename(path[0])
+            frames.append(f'{m.group(1)} ({loc}:{path[1] if len(path) > 1 else "?"})')
     return kind, frames
+
+
+def finding_key(kind, frames):
+    """Two findings with one key are one finding.
+
+    A crash is where it happened: its kind and innermost three functions
+    (not lines: one inlined copy or another).  A hang is caught anywhere
+    in its loop, a sample of the stack that changes from one catch to the
+    next, so it is where the input entered the device: the outermost two
+    functions of QEMU code (e.g. a register write's handler)."""
+    names = [f.split(' ', 1)[0] for f in frames]
+    if kind == 'hang':
+        return kind, tuple(names[-2:])
+    return kind, tuple(names[:3])
+
+
+def same_finding(reports):
+    """--same-finding: whether saved *.report files are one finding."""
+    keys = []
+    for path in reports:
+        lines = open(path).read().splitlines()
+        kind, frames = signature(lines)
+        if lines and lines[0].startswith('watchdog: '):
+            kind = 'hang'
+        keys.append(finding_key(kind, frames))
+        print(f'{path}: {keys[-1]}')
+    return 0 if len(set(keys)) == 1 else 1
 
 
 def replay(args, qemu_args, trace, env, hang):
@@ -233,7 +282,25 @@ def make_reproducer(args, unit, env, hang):
     return trace, sh, lines, ok, how
 
 
+def replay_saved(qemu, trace, hang_seconds=20):
+    """--replay: a saved trace must now run to its end (QEMU_FUZZ_ARGS)."""
+    args = argparse.Namespace(qemu=qemu, hang_seconds=hang_seconds)
+    qemu_args = ('-display none -machine accel=qtest -m 512M ' +
+                 os.environ['QEMU_FUZZ_ARGS'])
+    # replay() leaves its output beside the trace: not in the source tree.
+    work = os.environ.get('FUZZ_REPLAY_DIR') or tempfile.mkdtemp()
+    copy = os.path.join(work, os.path.basename(trace))
+    shutil.copy(trace, copy)
+    how, _ = replay(args, qemu_args, copy, os.environ, True)
+    print(f'{trace}: {how} (output: {copy}.replay)')
+    return 0 if how.startswith('replay runs to the end') else 1
+
+
 def main():
+    if sys.argv[1:2] == ['--same-finding']:
+        return same_finding(sys.argv[2:])
+    if sys.argv[1:2] == ['--replay']:
+        return replay_saved(*sys.argv[2:4])
     ap = argparse.ArgumentParser()
     add_required(ap, 'name', 'fuzzer', 'qemu', 'src', 'out')
     add_required(ap, 'seconds', type=int)
@@ -362,7 +429,7 @@ def main():
         kind, frames = signature(run.report)
         if hang:
             kind = 'hang'
-        key = (kind, tuple(frames[:3]))
+        key = finding_key(kind, frames)
         if key in seen:
             seen[key]['count'] += 1
             log(f'[{args.name}] same {kind} again ({unit}); restarting')
@@ -375,7 +442,8 @@ def main():
             if hang:
                 rf.write('watchdog: ' + hang + '\n')
             rf.write('\n'.join(run.report) + '\n')
-        log(f'[{args.name}] FOUND {kind} at {" <- ".join(frames[:3]) or "?"}')
+        log(f'[{args.name}] FOUND {kind} at {" <- ".join(frames[:3]) or "?"}'
+            + (f', entered at {" <- ".join(frames[-2:])}' if hang else ''))
         log(f'[{args.name}]   input {unit}')
         if not args.no_repro:
             trace, sh, n, ok, how = make_reproducer(args, unit, env, bool(hang))

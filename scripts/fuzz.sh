@@ -7,7 +7,7 @@
 # (libFuzzer's -timeout cannot fire in QEMU) and turns every crash or hang
 # into a qtest trace reproducer.
 #
-#   scripts/fuzz.sh [TARGET...]      targets: irqhint gim (default: both)
+#   scripts/fuzz.sh [TARGET...]      targets: irqhint gim amd-iommu (default: all)
 #   scripts/fuzz.sh --selftest       prove the watchdog on deliberate hangs
 #
 # Environment: FUZZ_SECONDS (per target, default 300), FUZZ_HANG_SECONDS
@@ -26,11 +26,11 @@ targets=()
 for arg in "$@"; do
     case $arg in
     --selftest) selftest=1 ;;
-    irqhint|gim) targets+=("$arg") ;;
-    *) echo "fuzz: unknown target '$arg' (irqhint, gim, --selftest)" >&2; exit 2 ;;
+    irqhint|gim|amd-iommu) targets+=("$arg") ;;
+    *) echo "fuzz: unknown target '$arg' (irqhint, gim, amd-iommu, --selftest)" >&2; exit 2 ;;
     esac
 done
-[ ${#targets[@]} -gt 0 ] || targets=(irqhint gim)
+[ ${#targets[@]} -gt 0 ] || targets=(irqhint gim amd-iommu)
 
 BUILD=$("$ROOT/configure" --fuzz) || exit 2
 SRC=$(dirname "$BUILD")/src
@@ -41,25 +41,9 @@ ninja -C "$BUILD" qemu-fuzz-x86_64 qemu-system-x86_64 >"$BUILD/irqhint-build.log
     echo "fuzz: build failed (full log: $BUILD/irqhint-build.log)" >&2
     exit 2; }
 
-# What each target fuzzes.  Beside each device of ours sit devices that
-# raise MSIs the guest can aim anywhere: virtio-rng-pci (MSI-X, through
-# irqhint's observer) and edu (MSI on a register write, and MMIO that an
-# MSI can be pointed at; two of them, so that an MSI aimed at one makes it
-# a new source for irqhint's observer).  The objects name the MemoryRegions/devices the
-# fuzzer writes to (their PCI BARs are mapped and bus mastering enabled).
-fuzz_config() {
-    case $1 in
-    irqhint)
-        args="-M pc -nodefaults -device irqhint -device virtio-rng-pci -device edu -device edu"
-        objects="virtio-irqhint* virtio-rng* edu" ;;
-    gim)
-        args="-M pc -nodefaults -device gim -device edu"
-        objects="gim edu" ;;
-    selftest)
-        args="-M pc -nodefaults -device edu"
-        objects="edu" ;;
-    esac
-}
+# What each target fuzzes: fuzz_config TARGET sets $args and $objects.
+# shellcheck source=scripts/fuzz-config.sh
+. "$ROOT/scripts/fuzz-config.sh"
 
 watchdog() {
     local name=$1; shift
@@ -73,10 +57,24 @@ watchdog() {
 }
 
 if [ -n "$selftest" ]; then
+    fail=0
+    # One hang is one finding wherever its loop was caught: three reports
+    # of the command buffer hang (tests/fuzz/watchdog/), caught in three
+    # places, are one; the event log's division by zero is another.
+    wd=(env PYTHONPATH="$ROOT/python${PYTHONPATH:+:$PYTHONPATH}"
+        "$ROOT/scripts/fuzz-watchdog.py" --same-finding)
+    if "${wd[@]}" "$ROOT"/tests/fuzz/watchdog/hang-cmdbuf-*.report >/dev/null &&
+       ! "${wd[@]}" "$ROOT"/tests/fuzz/watchdog/hang-cmdbuf-a.report \
+           "$ROOT"/tests/fuzz/watchdog/crash-evtlog-fpe.report >/dev/null; then
+        echo "fuzz: selftest dedup: PASS (one hang caught in 3 places is one finding, a crash another)"
+    else
+        echo "fuzz: selftest dedup: FAIL"
+        "${wd[@]}" "$ROOT"/tests/fuzz/watchdog/*.report || true
+        fail=1
+    fi
     # A deadlock (a mutex locked twice) and a busy loop on the fuzzing
     # thread, with QEMU's signal mask: each must be reported as a hang
     # whose saved input is the one that hung.
-    fail=0
     for mode in lock spin; do
         out=$(mktemp -d)
         mkdir -p "$out/seed"
@@ -100,8 +98,14 @@ fi
 
 found=0
 for t in "${targets[@]}"; do
-    # Seeds that set the device up (scripts/fuzz-seeds.py), and FUZZ_SEED.
+    # Seeds that set the device up (scripts/fuzz-seeds.py), the inputs of
+    # what was found and fixed (tests/fuzz/TARGET/, the files without a
+    # suffix: each must stay fixed), and FUZZ_SEED.
     "$ROOT/scripts/fuzz-seeds.py" "$t" "$OUT/$t/seeds"
+    for f in "$ROOT/tests/fuzz/$t"/*; do
+        case $f in *.*) continue ;; esac
+        if [ -f "$f" ]; then cp "$f" "$OUT/$t/seeds/"; fi
+    done
     seed=(--seed "$OUT/$t/seeds")
     [ -z "${FUZZ_SEED:-}" ] || seed+=(--seed "$FUZZ_SEED")
     rc=0
