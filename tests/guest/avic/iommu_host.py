@@ -243,10 +243,20 @@ def msi_checks(a, check, text, console, vmm, final, phases, deltas):
     ga = snap.get("ga") or {}
     cpus = snap.get("cpus") or []
     print("iommu_host: GA " + json.dumps(ga), flush=True)
-    check(ga.get("doorbells", 0) >= a.n and ga.get("errors", 1) == 0,
-          f"the IOMMU posted and rang the running vCPU (doorbells {ga.get('doorbells')}"
-          f", posted {ga.get('posted')}, errors {ga.get('errors')})",
-          f"doorbells {ga.get('doorbells')} < {a.n} or errors {ga.get('errors')}")
+    # L1 may preempt the running vCPU's thread (kvm_amd clears IsRun in
+    # the IRTE): an MSI then goes through the GA log, as on hardware.
+    # During msi-run every MSI is rung or logged, none lost; logged ones
+    # are tolerated at 1 in 200 (as avic_host.py tolerates preempted IPI
+    # targets); errors fail.
+    run = (phases.get("msi-run") or {}).get("ga-delta") or {}
+    rang, logged = run.get("doorbells", 0), run.get("log-records", 0)
+    check(rang + logged == a.n and logged * 200 <= a.n and
+          ga.get("errors", 1) == 0,
+          f"the IOMMU posted and rang the running vCPU (msi-run: {rang} "
+          f"doorbells, {logged} GA log records for a vCPU L1 had preempted; "
+          f"posted {ga.get('posted')}, errors {ga.get('errors')})",
+          f"msi-run: {rang} doorbells + {logged} log records for {a.n} MSIs "
+          f"(more than 1 in 200 logged, or some lost), errors {ga.get('errors')}")
     check(ga.get("log-records", 0) > 0 and ga.get("overflows", 1) == 0,
           f"the halted vCPU's interrupts went through the GA log "
           f"(records {ga.get('log-records')}, overflows {ga.get('overflows')})",
