@@ -43,6 +43,7 @@ the one check is that the payload passed.
 import argparse
 import json
 import os
+import queue
 import socket
 import subprocess
 import sys
@@ -54,7 +55,7 @@ EXIT_INTR = 0x60
 class Qmp:
     def __init__(self, path):
         self.f = None
-        for _ in range(100):
+        for _ in range(300):
             try:
                 s = socket.socket(socket.AF_UNIX)
                 s.connect(path)
@@ -63,8 +64,16 @@ class Qmp:
                 threading.Event().wait(0.1)
         else:
             return
+        # Never wait forever on QEMU: a monitor that does not answer in
+        # a minute is reported (no counters), and the run goes on.
+        s.settimeout(60)
         self.f = s.makefile("rw")
-        self.f.readline()
+        try:
+            self.f.readline()
+        except OSError as e:
+            print(f"iommu_host: no QMP greeting: {e}", flush=True)
+            self.f = None
+            return
         self.cmd("qmp_capabilities")
 
     def cmd(self, name):
@@ -149,35 +158,47 @@ def main():
     print("iommu_host: " + " ".join(cmd), flush=True)
     p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                          stderr=subprocess.STDOUT, text=True, errors="replace")
-    mon = Qmp(qmp)
     killer = threading.Timer(a.timeout, p.kill)
     killer.start()
+    # A thread drains the console from the start, so QEMU never blocks on
+    # a full pipe while we wait for QMP, and console.log is whole even if
+    # the run hangs.
+    lines = queue.Queue()
+
+    def pump():
+        with open(os.path.join(a.dir, "console.log"), "w") as log:
+            for ln in p.stdout:
+                log.write(ln)
+                log.flush()
+                lines.put(ln)
+        lines.put(None)
+
+    threading.Thread(target=pump, daemon=True).start()
+    mon = Qmp(qmp)
     console = []
     phases = {}                 # name -> {"begin": snap, "end": snap, "ipis": K}
     final = None
-    with open(os.path.join(a.dir, "console.log"), "w") as log:
-        for line in p.stdout:
-            log.write(line)
-            line = line.rstrip()
-            console.append(line)
-            if any(k in line for k in ("IOMMU-L1", "AVIC-VMM", "AVIC-PHASE", "EXIT:",
-                                       "panic", "qemu-")):
-                print(line, flush=True)
-            if line.startswith("AVIC-PHASE "):
-                w = line.split()
-                ph = phases.setdefault(w[1], {})
-                if len(w) > 2 and w[2] == "BEGIN":
-                    ph["begin"] = mon.snap()
-                elif len(w) > 2 and w[2] == "END":
-                    ph["end"] = mon.snap()
-                    ph["ipis"] = int(w[3].split("=")[1]) if len(w) > 3 else 0
-                try:
-                    p.stdin.write("go\n")
-                    p.stdin.flush()
-                except OSError:
-                    pass
-            elif line.startswith("IOMMU-L1: vmm exit"):
-                final = mon.snap()
+    for line in iter(lines.get, None):
+        line = line.rstrip()
+        console.append(line)
+        if any(k in line for k in ("IOMMU-L1", "AVIC-VMM", "AVIC-PHASE", "EXIT:",
+                                   "panic", "qemu-")):
+            print(line, flush=True)
+        if line.startswith("AVIC-PHASE "):
+            w = line.split()
+            ph = phases.setdefault(w[1], {})
+            if len(w) > 2 and w[2] == "BEGIN":
+                ph["begin"] = mon.snap()
+            elif len(w) > 2 and w[2] == "END":
+                ph["end"] = mon.snap()
+                ph["ipis"] = int(w[3].split("=")[1]) if len(w) > 3 else 0
+            try:
+                p.stdin.write("go\n")
+                p.stdin.flush()
+            except OSError:
+                pass
+        elif line.startswith("IOMMU-L1: vmm exit"):
+            final = mon.snap()
     p.wait()
     killer.cancel()
 

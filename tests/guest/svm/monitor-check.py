@@ -103,10 +103,16 @@ def wait_serial(proc, serial, marker, timeout):
                 text = f.read().replace("\r", "")
         except FileNotFoundError:
             text = ""
-        for line in text.splitlines():
+        # Only whole lines: the kernel may be half-way through the one
+        # we want ("IDTS-RESULT: PAS") when we read the file.
+        exited = proc.poll() is not None
+        lines = text.split("\n")
+        if not exited:
+            lines = lines[:-1]
+        for line in lines:
             if line.startswith(marker):
                 return line, text
-        if proc.poll() is not None:
+        if exited:
             break
         time.sleep(0.05)
     print(text)
