@@ -62,8 +62,8 @@ def check(ok, what):
 CPU_ON = "qemu64,svm=on,idt-shadow=on"
 
 
-def qemu_args(a, append, serial, qmp, extra=(), cpu=CPU_ON):
-    return [a.qemu, "-machine", "pc", "-accel", "tcg",
+def qemu_args(a, append, serial, qmp, extra=(), cpu=CPU_ON, machine="pc"):
+    return [a.qemu, "-machine", machine, "-accel", "tcg",
             "-cpu", cpu, "-m", "64",
             "-display", "none", "-nodefaults", "-monitor", "none",
             "-no-reboot", "-L", a.fw, "-kernel", a.kernel,
@@ -76,7 +76,7 @@ def qemu_args(a, append, serial, qmp, extra=(), cpu=CPU_ON):
 LAST = {}
 
 
-def start(a, name, append, extra=(), cpu=CPU_ON):
+def start(a, name, append, extra=(), cpu=CPU_ON, machine="pc"):
     serial = os.path.join(a.dir, name + ".serial")
     # UNIX socket paths must stay under 108 bytes: keep them in /tmp.
     sockdir = tempfile.mkdtemp(prefix="idts-")
@@ -87,7 +87,7 @@ def start(a, name, append, extra=(), cpu=CPU_ON):
             os.unlink(p)
     errpath = os.path.join(a.dir, name + ".stderr")
     err = open(errpath, "w")
-    args = qemu_args(a, append, serial, qmp, extra, cpu)
+    args = qemu_args(a, append, serial, qmp, extra, cpu, machine)
     proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=err,
                             stderr=err)
     LAST.update(name=name, proc=proc, stderr=errpath)

@@ -16,6 +16,7 @@
 #include <stdarg.h>
 #include "hv.h"
 #include "avic-tests.h"
+#include "memmap-tests.h"
 
 #define V_DEV_A     0x40    /* guest A's assigned device (self-IPI) */
 #define V_A         0x41    /* ... as guest A sees it */
@@ -37,7 +38,7 @@ struct idt_gate l1_idt[256] __attribute__((aligned(16)));
 
 static u8 hsave[4096] __attribute__((aligned(4096)));
 
-static u32 opt_n = 100;
+u32 opt_n = 100;
 static int opt_idts = -1;
 static bool opt_magic;
 bool opt_halt;            /* halt instead of exiting QEMU (monitor checks) */
@@ -971,6 +972,7 @@ static const struct {
     { "priority", test_priority },
     { "cpuid", test_cpuid },
     AVIC_TESTS
+    MEMMAP_TESTS
 };
 
 static const char *next_word(const char *s, char *buf, u32 size)
