@@ -3,10 +3,11 @@
 """
 Host side of the test kernel's "memmap" test (memmap.c).
 
-  memmap-race.py --qemu Q --kernel K --fw FW --dir D [--n N] [--min M]
+  memmap-race.py --qemu Q --kernel K --fw FW --dir D race [--n N] [--min M]
+                 [--runs R]
 
-Boots "memmap n=N" on -machine q35 with 2 vCPUs; once the kernel says
-MEMMAP-READY, changes the memory map from the monitor (HMP "o" to the
+R times (each a new QEMU): boots "memmap n=N" on -machine q35 with 2
+vCPUs; once the kernel says MEMMAP-READY, changes the memory map from the monitor (HMP "o" to the
 PAM registers of the host bridge, i.e. from QEMU's main thread) until the
 kernel's result line appears.  Passes when the kernel reports PASS (every
 HPET read gave the HPET's value), QEMU did not abort, and at least M map
@@ -42,7 +43,13 @@ def set_pam(q, pam):
 
 
 def do_race(a):
-    proc, serial, qmp = mc.start(a, "memmap", f"memmap n={a.n}",
+    for run in range(1, a.runs + 1):
+        print(f"# run {run} of {a.runs}")
+        race_once(a, f"memmap-{run}")
+
+
+def race_once(a, name):
+    proc, serial, qmp = mc.start(a, name, f"memmap n={a.n}",
                                  extra=["-smp", "2"], cpu="qemu64",
                                  machine="q35")
     q = Monitor(qmp, timeout=60)
@@ -73,7 +80,8 @@ def main():
     p, sub = mc.arg_parser()
     r = sub.add_parser("race")
     r.add_argument("--n", type=int, default=100)
-    r.add_argument("--min", type=int, default=500)
+    r.add_argument("--min", type=int, default=100)
+    r.add_argument("--runs", type=int, default=1)
     return mc.run(p, {"race": do_race})
 
 
