@@ -19,7 +19,7 @@ tcg_memmap_suite() {
     # shellcheck disable=SC2034 # boots and mons: passed by name to svm_suite
     local -a boots=()
     local -a mons=(
-        "memory map changes under MMIO reads: 3 boots of 10^6 HPET reads each, every read the HPET's value, no abort@race --n 1000 --runs 3"
+        "memory map changes under MMIO: 3 boots, each 10^6 HPET reads (every one the HPET's value) and 10^4 self-IPIs with ICR and EOI through MMIO (each once), no abort@race --n 1000 --runs 3"
     )
     svm_suite tcg-memmap memmap-race.py 300 boots mons
 }
