@@ -373,6 +373,15 @@ def capture_state(rundir, pid, sock, log):
     log(f"  state saved in {d}")
 
 
+def alive(pid):
+    """PID exists and is not a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
 # --- the runner ------------------------------------------------------------
 
 
@@ -483,6 +492,7 @@ class Runner:
             run.status, run.reason = "error", str(e)
             return self.done(run)
         bound = self.bound or cfg.timeout
+        t0 = time.monotonic()       # the run, not the shared preparation
         sock = os.path.join(self.sockdir, f"{cfg.name}-{index}.qmp")
         with open(os.path.join(rundir, "soak-qmp.path"), "w") as f:
             f.write(sock + "\n")
@@ -573,6 +583,11 @@ class Runner:
             p.wait(30)
         except subprocess.TimeoutExpired:
             pass
+        # QEMU is the driver's child: gone once its new parent reaped it.
+        for _ in range(100):
+            if not pid or not alive(pid):
+                break
+            time.sleep(0.1)
 
     def read_result(self, run, rc, hang):
         path = os.path.join(run.dir, "result.json")
