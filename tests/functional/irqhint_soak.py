@@ -599,7 +599,7 @@ class Runner:
             if not hang:
                 run.status = "error"
                 run.reason = (f"driver exited with status {rc} and no result.json ({e})"
-                              if rc != 3 else f"driver: set-up error (status 3, no result.json)")
+                              if rc != 3 else "driver: set-up error (status 3, no result.json)")
         if res:
             run.sent, run.received = res.get("sent"), res.get("received")
             run.lost = int(res.get("lost") or 0)

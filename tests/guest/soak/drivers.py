@@ -41,6 +41,7 @@ Kinds (thin adapters around the project's existing tests):
 """
 
 import argparse
+import importlib.util
 import json
 import os
 import queue
@@ -65,8 +66,8 @@ def add_python_paths():
     """Our python/ and QEMU's python/ (qemu.machine, qemu.qmp)."""
     sys.path.insert(0, os.path.join(REPO, "python"))
     try:
-        import qemu.machine  # noqa: F401
-        return
+        if importlib.util.find_spec("qemu.machine"):
+            return
     except ImportError:
         pass
     b = subprocess.run([os.path.join(REPO, "configure"), "--print-builddir"],
