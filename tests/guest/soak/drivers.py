@@ -227,12 +227,18 @@ def read_console(vm, a, deadline, stop_re=None):
                 return got, False
 
 
-def finish(vm, tmp, a):
-    """Stop VM if still running; QEMU's stderr (and status)."""
+def finish(vm, tmp, a, exiting=False):
+    """Stop VM if still running (EXITING: the guest powered off, QEMU is
+    on its way out: wait for it, do not send a quit that races with its
+    exit); QEMU's stderr and exit status."""
     try:
-        vm.shutdown(timeout=20)
+        if exiting:
+            vm.wait(timeout=60)
+        else:
+            vm.shutdown(timeout=20)
     except Exception as e:  # noqa: BLE001  (QEMU died: still read its log)
-        say(f"soak-driver: shutdown: {type(e).__name__}: {e}")
+        say(f"soak-driver: {'wait' if exiting else 'shutdown'}: {type(e).__name__}: {e}"
+            + (": QEMU did not exit within 60 s of the guest's power-off" if exiting else ""))
         try:
             vm.kill()
         except Exception:  # noqa: BLE001
@@ -264,7 +270,7 @@ def kind_l1_boot(a, out):
     lines, timed_out = read_console(vm, a, deadline)
     if timed_out:
         vm.kill()
-    text, rc = finish(vm, tmp, a)
+    text, rc = finish(vm, tmp, a, exiting=not timed_out)
     sent = received = None
     exit_line = None
     for ln in lines:
