@@ -25,7 +25,7 @@ anything is killed, RUNDIR/hang/ gets the console, "info lapic" of every
 vCPU (twice, 2 s apart), "info registers -a", query-avic,
 query-idt-shadow, query-amd-iommu-ga, query-gim (their errors too), and
 QEMU's thread stacks (gdb, and /proc/PID/task/*).  The driver receives a
---timeout 30 s longer than the bound, so that the runner, not the driver,
+--timeout 300 s longer than the bound, so that the runner, not the driver,
 sees a hang first.
 
 The result of a run is its RUNDIR/result.json (see the driver interface);
@@ -56,6 +56,10 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
 PY = "/usr/bin/python3"
+# The driver's --timeout is this much longer than the run's bound: the
+# runner sees a hang first and has the time to save the state (gdb on a
+# loaded host) before the driver would give up and kill QEMU.
+DRIVER_MARGIN = 300
 DRIVERS = os.path.join(REPO, "tests", "guest", "soak", "drivers.py")
 
 # Console lines that a stuck guest keeps printing: not progress.
@@ -497,7 +501,7 @@ class Runner:
         with open(os.path.join(rundir, "soak-qmp.path"), "w") as f:
             f.write(sock + "\n")
         cmd = [cfg.driver, "--qemu", self.wrapper(rundir, sock), "--fw", self.fw,
-               "--dir", rundir, "--timeout", str(bound + 30)] + opts
+               "--dir", rundir, "--timeout", str(bound + DRIVER_MARGIN)] + opts
         if cfg.driver.endswith(".py"):
             cmd = [PY] + cmd
         with open(os.path.join(rundir, "driver-cmdline.txt"), "w") as f:
