@@ -113,6 +113,14 @@ def qemu_crash(text):
     return None
 
 
+def guest_panic(lines):
+    """The guest's first kernel panic or oops line, if any."""
+    for ln in lines:
+        if re.search(r"Kernel panic - not syncing|BUG: |Oops: |general protection fault", ln):
+            return ln.strip()
+    return None
+
+
 # --- helpers: run an existing tool, copying its lines and a console file --
 
 
@@ -291,6 +299,9 @@ def kind_l1_boot(a, out):
     if crash or (rc not in (0, None)):
         return out.write("fail", sent, received,
                          reason=f"QEMU exited with status {rc}: {crash or text[-300:]}")
+    panic = guest_panic(lines)
+    if panic:
+        return out.write("fail", sent, received, reason="L1: " + panic)
     if exit_line == 2:
         return out.write("error", reason="kvm_amd not loaded in L1")
     if exit_line is None:
@@ -363,6 +374,9 @@ def kind_avic(a, out):
         return out.write("error", reason="avic_host.py: set-up error (see driver.log)")
     if crash:
         return out.write("fail", sent, received, lost, dup, "QEMU crashed: " + crash)
+    panic = guest_panic(ln for ln in lines if ln.startswith("  | "))
+    if panic:
+        return out.write("fail", sent, received, lost, dup, "L1: " + panic)
     if missing and any("hung" in ln or "timed out" in ln for ln in results):
         return out.write("hang", sent, received, lost, dup,
                          f"payloads {missing} did not report: " + "; ".join(results)[:400])
@@ -407,9 +421,12 @@ def kind_iommu(a, out):
         return out.write("hang", sent, received, lost, dup, "iommu_host.py ran past its bound")
     if crash:
         return out.write("fail", sent, received, lost, dup, "QEMU crashed: " + crash)
+    panic = guest_panic(console.splitlines())
+    if panic:
+        return out.write("fail", sent, received, lost, dup, "L1: " + panic)
     if not vmm:
-        return out.write("hang" if "IRQHINT-TEST-EXIT" not in console else "fail",
-                         None, None, 0, 0, f"the VMM reported nothing (status {rc})")
+        return out.write("fail", None, None, 0, 0,
+                         f"L1 ended without the VMM's report (status {rc})")
     if rc != 0 or fails or bad:
         return out.write("fail", sent, received, lost, dup,
                          "; ".join(fails + bad)[:600] or f"status {rc}")
