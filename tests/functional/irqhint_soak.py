@@ -734,7 +734,10 @@ def main(argv=None):
     print(text)
     for row in rows:
         for d in row["hang_dirs"]:
-            print(f"hang: {d}/hang")
+            if os.path.isdir(os.path.join(d, "hang")):
+                print(f"hang: {d}/hang")
+            else:
+                print(f"hang reported by the driver (QEMU already gone, no state saved): {d}")
     print(f"(logs: {out})")
     return 0 if clean(rows) else 1
 
