@@ -320,10 +320,12 @@ def vmm_counts(vmm_lines):
     """sent, lost, duplicated from the VMM's 'AVIC-VMM: P PASS|FAIL ...'."""
     sent = lost = dup = 0
     fails = []
+    seen = 0
     for ln in vmm_lines:
         w = ln.split(None, 3)
         if len(w) < 3 or w[2] not in ("PASS", "FAIL"):
             continue
+        seen += 1
         m = re.search(r"ipis=(\d+)", ln)
         sent += int(m.group(1)) if m else 0
         if w[2] == "FAIL":
@@ -333,6 +335,8 @@ def vmm_counts(vmm_lines):
                 got, want = int(m.group(3)), int(m.group(4))
                 lost += max(want - got, 0)
                 dup += max(got - want, 0)
+    if not seen:
+        return None, 0, 0, fails     # nothing reported: nothing counted
     return sent, lost, dup, fails
 
 
@@ -367,7 +371,7 @@ def kind_avic(a, out):
     crash = qemu_crash(err)
     xcheck = ("each interrupt counted once per vCPU and vector by the VMM; "
               "query-avic counters checked around each payload by avic_host.py")
-    received = sent - lost + dup
+    received = None if sent is None else sent - lost + dup
     if rc is None:
         return out.write("hang", sent, received, lost, dup, "avic_host.py ran past its bound")
     if rc == 2:
@@ -411,7 +415,7 @@ def kind_iommu(a, out):
         pass
     crash = qemu_crash("\n".join(ln for ln in console.splitlines()
                                  if ln.startswith("qemu-")))
-    received = sent - lost + dup
+    received = None if sent is None else sent - lost + dup
     xcheck = ("each MSI counted once by the VMM (running and halted vCPU); "
               "query-amd-iommu-ga doorbells/GA log records and query-avic checked "
               "by iommu_host.py" if a.ga == "on" else
