@@ -15,7 +15,8 @@
 # --fuzz adds what `make fuzz` needs: Debian 12's clang (14) with its
 # compiler-rt (libFuzzer, ASan, UBSan runtimes) and llvm (llvm-symbolizer
 # for symbolized sanitizer reports).
-# Sphinx with its theme for `make docs`.
+# Sphinx with its theme for `make docs`.  gdb: the soak (make soak, and
+# its short form in make check) saves a hung QEMU's thread stacks with it.
 #
 # Idempotent: a stamp file records the package set that was installed.
 set -euo pipefail
@@ -27,7 +28,7 @@ BUILD_PKGS="build-essential pkg-config ninja-build flex bison dpkg-dev
   libglib2.0-dev libpixman-1-dev zlib1g-dev libfdt-dev libslirp-dev
   python3 python3-venv python3-setuptools python3-wheel
   seabios ipxe-qemu busybox-static cpio gzip xz-utils socat jq
-  dkms pahole
+  dkms pahole gdb
   libvirt-daemon-system libvirt-daemon-system-sysv libvirt-daemon-driver-qemu
   libvirt-clients
   python3-sphinx python3-sphinx-rtd-theme"

@@ -123,31 +123,18 @@ args+=("$@")
 
 echo "boot.sh: $qemu ${args[*]}" >&2
 errlog=$tmp/qemu.err
-# Once, and once more only if QEMU aborted in iotlb_to_section(): an
-# intermittent TCG assertion seen under heavy host load during the
-# guest's PCI enumeration, with none of our devices present (an upstream
-# race as far as known; see README "Known problems").  Said loudly.
-for attempt in 1 2; do
-    : >"$log"
-    set +e
-    if [ "$quiet" = 1 ]; then
-        timeout -k 10 "$timeout" "$qemu" "${args[@]}" </dev/null >/dev/null \
-            2> >(tee "$errlog" >&2)
-    else
-        timeout -k 10 "$timeout" "$qemu" "${args[@]}" </dev/null \
-            2> >(tee "$errlog" >&2)
-    fi
-    rc=$?
-    set -e
-    wait
-    if [ "$attempt" = 1 ] && [ "$rc" = 134 ] &&
-       grep -q "iotlb_to_section: Assertion" "$errlog"; then
-        echo "boot.sh: WARNING: QEMU aborted in iotlb_to_section (known" \
-             "intermittent TCG assertion); booting once more" >&2
-        continue
-    fi
-    break
-done
+# One boot: a crash is reported, never retried (a retry hides it).
+set +e
+if [ "$quiet" = 1 ]; then
+    timeout -k 10 "$timeout" "$qemu" "${args[@]}" </dev/null >/dev/null \
+        2> >(tee "$errlog" >&2)
+else
+    timeout -k 10 "$timeout" "$qemu" "${args[@]}" </dev/null \
+        2> >(tee "$errlog" >&2)
+fi
+rc=$?
+set -e
+wait
 
 if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
     echo "boot.sh: timeout after ${timeout}s (log: $log)" >&2

@@ -960,18 +960,37 @@ static void test_ack_race(void *obj, void *data, QGuestAllocator *alloc)
 /*
  * x-gim-stress: random routing, rescheduling, and a hypervisor that takes
  * and acknowledges list registers at random points between posts.
+ * GIM_STRESS_SEED (environment, default 1) is the first of the three
+ * seeds: the soak (tests/functional/irqhint_soak.py) runs this test
+ * again and again with random ones and reads the counts it prints.
  */
 static void test_stress(void *obj, void *data, QGuestAllocator *alloc)
 {
     QGim *gim = obj;
     GimEnv e;
     QDict *ret;
+    const char *env = getenv("GIM_STRESS_SEED");
+    int64_t first = env ? g_ascii_strtoll(env, NULL, 10) : 1;
 
+    if (first < 1 || first > INT32_MAX - 3) {
+        first = 1;
+    }
     env_init(&e, gim, alloc, 3, 4, 64);
-    for (int seed = 1; seed <= 3; seed++) {
+    for (int64_t seed = first; seed < first + 3; seed++) {
         ret = qtest_qmp_assert_success_ref(e.qts,
             "{ 'execute': 'x-gim-stress', 'arguments': "
-            "{ 'count': 100000, 'seed': %d } }", seed);
+            "{ 'count': 100000, 'seed': %" PRId64 " } }", seed);
+        g_test_message("gim stress seed %" PRId64 ": inputs=%" PRId64
+                       " dropped=%" PRId64 " coalesced=%" PRId64
+                       " delivered=%" PRId64 " logged=%" PRId64
+                       " log-lost=%" PRId64 " lost=%" PRId64, seed,
+                       qdict_get_int(ret, "inputs"),
+                       qdict_get_int(ret, "dropped"),
+                       qdict_get_int(ret, "coalesced"),
+                       qdict_get_int(ret, "delivered"),
+                       qdict_get_int(ret, "logged"),
+                       qdict_get_int(ret, "log-lost"),
+                       qdict_get_int(ret, "lost"));
         g_assert_cmpint(qdict_get_int(ret, "inputs"), ==, 100000);
         g_assert_cmpint(qdict_get_int(ret, "delivered"), >, 1000);
         g_assert_cmpint(qdict_get_int(ret, "lost"), ==, 0);

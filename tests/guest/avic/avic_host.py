@@ -37,7 +37,7 @@ avic=on, skip with avic=off) and the payloads still run.
 Usage:
     avic_host.py [--qemu Q] [--fw DIR] [--series 6.1|6.12] [--avic on|off]
                  [--kvm-avic 1|0] [--dir DIR] [--initrd PATH] [--vmm PATH]
-                 [--payloads P,P,...] [--n N] [--timeout S] [--icount]
+                 [--payloads P,P,...] [--n N] [--timeout S] [--stall S] [--icount]
                  [--qemu-arg ARG]... [--label TEXT] [--echo]
 Exit status: 0 no check failed, 1 a check failed, 2 set-up error.
 """
@@ -275,7 +275,7 @@ class Run:
         # L1 itself may hang (a soft lockup: then the VMM's own timeout
         # never fires): no VMM line for this long ends the boot.
         self.last_progress = time.monotonic()
-        stall = a.vmm_timeout + 40
+        stall = a.stall or a.vmm_timeout + 40
         try:
             self.mon = Monitor(qmp, timeout=60, connect_timeout=60, proc=proc)
             self.probe_qmp()
@@ -552,6 +552,10 @@ def main():
     ap.add_argument("--n", type=int, default=1000, help="ping-pong round trips")
     ap.add_argument("--timeout", type=int, default=300, help="for the whole boot")
     ap.add_argument("--vmm-timeout", type=int, default=60, help="per payload")
+    ap.add_argument("--stall", type=int,
+                    help="give up on an L1 with no VMM line for this long "
+                    "[--vmm-timeout + 40]; the soak runner sets it to the whole "
+                    "bound, so that it finds the hang and saves the state first")
     ap.add_argument("--icount", action="store_true", help="-icount shift=0")
     ap.add_argument("--qemu-arg", action="append", default=[],
                     help="one more QEMU argument (repeatable)")
