@@ -227,6 +227,9 @@ CONFIGS = [
     Config("idt-shadow", DRIVERS, ["--kind", "idt-shadow", "--test", "direct", "--n", "100000"],
            120, prep_svm, cheap=True,
            what="L2 under IDT shadowing, 100000 device vectors delivered direct"),
+    Config("tcg-memmap", DRIVERS, ["--kind", "memmap", "--n", "1000"], 120, prep_svm,
+           cheap=True, what="10^6 HPET reads and 10^4 self-IPIs through MMIO while the "
+           "monitor rewrites Q35's PAM (memory map) registers"),
     Config("gim-stress", DRIVERS, ["--kind", "gim-stress"], 120, prep_gim, cheap=True,
            what="x-gim-stress, 3 x 100000 posts, random seeds"),
     Config("vmm-avic-on", VMM_DRIVER, ["--avic", "on"], 600, prep_vmm,

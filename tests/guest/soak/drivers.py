@@ -521,8 +521,35 @@ def kind_gim_stress(a, out):
     return out.write("pass", sent, received, lost, 0, why)
 
 
+def kind_memmap(a, out):
+    """The test kernel's memmap test (patches/0024a): HPET reads and
+    self-IPIs through MMIO while the monitor rewrites the memory map."""
+    if not a.svm_kernel or not os.path.exists(a.svm_kernel):
+        return out.write("error", reason=f"test kernel {a.svm_kernel} missing")
+    script = os.path.join(REPO, "tests", "guest", "svm", "memmap-race.py")
+    rc, lines = run_tool([sys.executable, script, "--qemu", a.qemu, "--kernel", a.svm_kernel,
+                          "--fw", a.fw, "--dir", os.path.join(a.dir, "memmap"), "race",
+                          "--n", str(a.n)], timeout=a.timeout,
+                         env=dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p)))
+    serial = os.path.join(a.dir, "memmap", "memmap-1.serial")
+    text = open(serial, errors="replace").read() if os.path.exists(serial) else ""
+    m = re.search(r"(\d+) self-IPIs .*: (\d+) handled", text)
+    sent, received = (int(m.group(1)), int(m.group(2))) if m else (None, None)
+    reads = re.search(r"each gave \w+ \((\d+) did not\)", text)
+    why = (f"sent/received: the kernel's self-IPIs and its handler's count; "
+           f"HPET reads that went elsewhere: {reads.group(1) if reads else '?'}")
+    if rc is None:
+        return out.write("hang", sent, received, reason="memmap-race.py timed out; " + why)
+    crash = qemu_crash("\n".join(lines))
+    if rc != 0:
+        fail = next((ln for ln in lines if ln.startswith("FAILED")), f"status {rc}")
+        return out.write("fail", sent, received, reason=f"{crash or fail}; {why}")
+    return out.write("pass", sent, received, reason=why)
+
+
 KINDS = {"l1-boot": kind_l1_boot, "avic": kind_avic, "iommu": kind_iommu,
-         "idt-shadow": kind_idt_shadow, "gim-stress": kind_gim_stress}
+         "idt-shadow": kind_idt_shadow, "gim-stress": kind_gim_stress,
+         "memmap": kind_memmap}
 
 
 def main():
