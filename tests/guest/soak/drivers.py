@@ -535,6 +535,9 @@ def kind_memmap(a, out):
     text = open(serial, errors="replace").read() if os.path.exists(serial) else ""
     m = re.search(r"(\d+) self-IPIs .*: (\d+) handled", text)
     sent, received = (int(m.group(1)), int(m.group(2))) if m else (None, None)
+    stop = re.search(r"IPI (\d+): not delivered", text)
+    if stop:
+        sent = int(stop.group(1)) + 1       # the kernel stops at the first lost one
     reads = re.search(r"each gave \w+ \((\d+) did not\)", text)
     why = (f"sent/received: the kernel's self-IPIs and its handler's count; "
            f"HPET reads that went elsewhere: {reads.group(1) if reads else '?'}")
