@@ -6,13 +6,15 @@
 # line) runs Debian 12's own, unmodified qemu-system-x86_64 (7.2, in the
 # image with its libraries and firmware at their usual paths) with
 #
-#   -enable-kvm -machine q35 -cpu host,x2apic=off -smp 2 -m 256
-#   -global kvm-pit.lost_tick_policy=discard
+#   -enable-kvm -machine q35 -cpu host,x2apic=off,kvm-pv-ipi=off -smp 2
+#   -m 256 -global kvm-pit.lost_tick_policy=discard
 #
 # booting the same Debian kernel as L2 with /l2/initrd.img (the IPI
 # workload, l2-test.sh).  x2apic=off: this CPU has no x2AVIC, and KVM
-# inhibits AVIC for a guest in x2APIC mode; lost_tick_policy=discard:
-# KVM inhibits AVIC while the in-kernel PIT reinjects ticks.  Command
+# inhibits AVIC for a guest in x2APIC mode; kvm-pv-ipi=off: a 6.1 L2
+# sends its IPIs by hypercall (VMMCALL) when KVM offers it, not through
+# the APIC; lost_tick_policy=discard: KVM inhibits AVIC while the
+# in-kernel PIT reinjects ticks.  Command
 # line: vmm.n=N vmm.mb=M (passed to L2), vmm.cpu=MODEL (default above),
 # vmm.vfio=1 (with an amd-iommu: give the virtio-rng to L2 through
 # vfio-pci; not yet).
@@ -30,7 +32,7 @@ say() { echo "VMM-L1: $*"; }
 
 n=1000
 mb=1000
-cpu=host,x2apic=off
+cpu=host,x2apic=off,kvm-pv-ipi=off
 # shellcheck disable=SC2013
 for arg in $(cat /proc/cmdline); do
     case $arg in

@@ -129,9 +129,12 @@ class Qmp:
 
 def sum_avic(cpus):
     tot = {k: 0 for k in COUNTERS}
+    tot["codes"] = {}
     for c in cpus or []:
         for k in COUNTERS:
             tot[k] += int(c.get(k, 0))
+        for e in c.get("vmexit-codes", []):
+            tot["codes"][e["code"]] = tot["codes"].get(e["code"], 0) + int(e["count"])
     return tot
 
 
@@ -322,6 +325,12 @@ class Run:
                 self.evidence(mon, proc, console)
         finally:
             mon.close()
+            if not self.hang:
+                # The console closes just before QEMU exits.
+                try:
+                    proc.wait(30)
+                except subprocess.TimeoutExpired:
+                    pass
             if proc.poll() is None:
                 proc.kill()
             proc.wait()
@@ -370,9 +379,13 @@ class Run:
         else:
             s0, s1 = sum_avic(self.avic0), sum_avic(self.avic1)
             d = {k: s1[k] - s0[k] for k in COUNTERS}
-            res["query-avic"] = d
+            codes = {c: n - s0["codes"].get(c, 0) for c, n in s1["codes"].items()}
+            codes = {f"{c:#x}": n for c, n in sorted(codes.items()) if n}
+            res["query-avic"] = dict(d, codes=codes)
             notes.append("query-avic over the run: " +
-                         " ".join(f"{k}={d[k]}" for k in COUNTERS))
+                         " ".join(f"{k}={d[k]}" for k in COUNTERS) +
+                         " #VMEXITs by code: " +
+                         " ".join(f"{c}:{n}" for c, n in codes.items()))
             if d["vmruns"] <= 0:
                 bad.append("no VMRUN: L1 ran no L2")
             if a.avic == "on":
