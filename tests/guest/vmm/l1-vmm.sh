@@ -16,8 +16,9 @@
 # the APIC; lost_tick_policy=discard: KVM inhibits AVIC while the
 # in-kernel PIT reinjects ticks.  Command
 # line: vmm.n=N vmm.mb=M (passed to L2), vmm.cpu=MODEL (default above),
-# vmm.vfio=1 (with an amd-iommu: give the virtio-rng to L2 through
-# vfio-pci; not yet).
+# vmm.rng=K (with an amd-iommu and a virtio-rng-pci in L1: bind the
+# virtio-rng to vfio-pci, give it to L2 with -device vfio-pci,host=BDF
+# and pass vmm.rng=K on, for K reads of /dev/hwrng).
 #
 # Every L2 console line is copied to this console as "L2| <line>".  Lines
 # of this script start with "VMM-L1: ": kvm_amd's avic parameter, what
@@ -33,12 +34,14 @@ say() { echo "VMM-L1: $*"; }
 n=1000
 mb=1000
 cpu=host,x2apic=off,kvm-pv-ipi=off
+rng=0
 # shellcheck disable=SC2013
 for arg in $(cat /proc/cmdline); do
     case $arg in
     vmm.n=*) n=${arg#vmm.n=} ;;
     vmm.mb=*) mb=${arg#vmm.mb=} ;;
     vmm.cpu=*) cpu=${arg#vmm.cpu=} ;;
+    vmm.rng=*) rng=${arg#vmm.rng=} ;;
     esac
 done
 
@@ -54,6 +57,31 @@ if dmesg | grep -q "AVIC enabled"; then
     say "dmesg-avic enabled"
 else
     say "dmesg-avic absent"
+fi
+
+# The virtio-rng for L2: off its driver, onto vfio-pci.
+vfio=
+if [ "$rng" -gt 0 ]; then
+    for d in /sys/bus/pci/devices/*; do
+        case "$(cat "$d/vendor"):$(cat "$d/device")" in
+        0x1af4:0x1044|0x1af4:0x1005) bdf=${d##*/} ;;
+        *) continue ;;
+        esac
+        [ -e "$d/driver" ] && echo "$bdf" > "$d/driver/unbind"
+        echo vfio-pci > "$d/driver_override"
+        echo "$bdf" > /sys/bus/pci/drivers_probe
+        say "virtio-rng $bdf: driver $(basename "$(readlink "$d/driver")")," \
+            "iommu group $(basename "$(readlink "$d/iommu_group")")"
+        vfio="-device vfio-pci,host=$bdf"
+        break
+    done
+    if [ -z "$vfio" ]; then
+        say "no virtio-rng to assign"
+        exit 3
+    fi
+    for g in /sys/kernel/iommu_groups/*; do
+        say "group ${g##*/}: $(ls "$g/devices" | tr '\n' ' ')"
+    done
 fi
 
 T=/sys/kernel/tracing
@@ -85,11 +113,12 @@ say "tracing:${events:- none}"
 ) &
 sampler=$!
 
+# shellcheck disable=SC2086
 set -- /usr/bin/qemu-system-x86_64 -enable-kvm -machine q35 -cpu "$cpu" \
     -smp 2 -m 256 -nodefaults -display none -vga none -monitor none \
     -no-reboot -serial stdio -global kvm-pit.lost_tick_policy=discard \
-    -kernel /l2/vmlinuz -initrd /l2/initrd.img \
-    -append "console=ttyS0 panic=-1 loglevel=4 vmm.n=$n vmm.mb=$mb"
+    -kernel /l2/vmlinuz -initrd /l2/initrd.img $vfio \
+    -append "console=ttyS0 panic=-1 loglevel=4 vmm.n=$n vmm.mb=$mb vmm.rng=$rng"
 say "qemu $(/usr/bin/qemu-system-x86_64 --version | head -n1)"
 say "$*"
 { "$@" </dev/null 2>&1; echo $? > /tmp/qemu.rc; } |
@@ -107,6 +136,7 @@ say "trace-overrun $(cat $T/per_cpu/cpu*/stats 2>/dev/null |
 grep " kvm_apicv_inhibit_changed:" $T/trace 2>/dev/null |
     sed 's/.* kvm_apicv_inhibit_changed: *//' | sort | uniq -c |
     sed 's/^ */VMM-L1: inhibit /'
+[ -z "$vfio" ] || grep -iE "vfio|AMD-Vi" /proc/interrupts | sed 's/^/VMM-L1: irq: /'
 if [ -f /tmp/kvmstat ]; then
     sed 's#^.*/\([^/:]*\):#VMM-L1: kvmstat \1 #' /tmp/kvmstat
 fi

@@ -4,7 +4,8 @@
 # Build the images of the real-VMM soak (tests/guest/vmm/), cached:
 #
 #   L2: the IPI workload ipiload (static, host gcc) as /bin/ipiload and
-#       l2-test.sh as /test.sh in tests/guest/mkinitramfs.sh's initramfs;
+#       l2-test.sh as /test.sh in tests/guest/mkinitramfs.sh's initramfs
+#       (+ virtio-rng);
 #   L1: mkinitramfs.sh's initramfs with kvm + kvm-amd (+ vfio-pci),
 #       l1-vmm.sh as /test.sh, Debian 12's qemu-system-x86_64 from
 #       scripts/guest-vmm.sh with the libraries it loads and its firmware
@@ -53,7 +54,7 @@ if [ ! -f "$OUT/l1.cpio" ]; then
     rm -rf "$OUT.tmp"
     mkdir -p "$OUT.tmp"
     gcc -O2 -Wall -static -pthread -o "$OUT.tmp/ipiload" "$HERE/ipiload.c"
-    IRQHINT_KO=none FAKE_KO=none MODDIR=$MODDIR EXTRA_MODULES= \
+    IRQHINT_KO=none FAKE_KO=none MODDIR=$MODDIR EXTRA_MODULES=virtio_rng \
         "$REPO/tests/guest/mkinitramfs.sh" "$OUT.tmp/l2.cpio.gz" \
         "$HERE/l2-test.sh:test.sh" "$OUT.tmp/ipiload:bin/ipiload"
     files=("$HERE/l1-vmm.sh:test.sh" "$VMLINUZ:l2/vmlinuz"
@@ -74,6 +75,10 @@ if [ ! -f "$OUT/l1.cpio" ]; then
     rm "$OUT.tmp/l1.cpio.gz"
     rm -rf "$OUT"
     mv "$OUT.tmp" "$OUT"
+    # Older images of this series (a QEMU running one has read it).
+    for old in "$CACHE/vmm-img/$series"-*; do
+        [ "$old" = "$OUT" ] || rm -rf "$old"
+    done
 fi
 echo "KERNEL=$VMLINUZ"
 echo "INITRD=$OUT/l1.cpio"

@@ -178,12 +178,18 @@ class Run:
         kvm_avic = "1" if a.avic == "on" else "0"
         append = (f"console=ttyS0 panic=-1 loglevel=4 kvm_amd.avic={kvm_avic} "
                   f"vmm.n={a.n} vmm.mb={a.mb}")
+        if a.iommu != "off":
+            append += f" vmm.rng={a.rng}"
         cmd = [a.qemu, "-machine", "q35", "-accel", "tcg", "-cpu", cpu,
                "-smp", "2", "-m", "2048", "-kernel", kernel, "-initrd", initrd,
                "-append", append, "-nodefaults", "-display", "none", "-vga", "none",
                "-monitor", "none", "-no-reboot",
                "-chardev", "stdio,id=con,signal=off", "-serial", "chardev:con",
                "-qmp", f"unix:{qmp},server=on,wait=off"]
+        if a.iommu != "off":
+            cmd += ["-device", "amd-iommu,intremap=on" +
+                    (",ga-vapic=on" if a.iommu == "ga" else ""),
+                    "-device", "virtio-rng-pci,disable-legacy=on,iommu_platform=on"]
         if a.fw:
             cmd += ["-L", a.fw]
         return cmd + a.qemu_arg
@@ -366,6 +372,16 @@ class Run:
             if ps != 2 * a.n or pr != ps or dup or order or mc != a.mb or mo != mc:
                 bad.append("the workload lost, duplicated or reordered messages "
                            "or membarrier calls")
+            if a.iommu != "off":
+                rr, ro = int(l2.get("rng_reads", 0)), int(l2.get("rng_ok", 0))
+                rng_irq = int(l2.get("rng_irq", 0))
+                res["sent"] += rr
+                res["received"] += ro
+                res["lost"] = max(0, res["sent"] - res["received"] - dup)
+                notes.append(f"assigned virtio-rng: {ro}/{rr} reads of {2 * a.rng} "
+                             f"completed, {rng_irq} device interrupts in L2")
+                if rr != 2 * a.rng or ro != rr:
+                    bad.append("reads of the assigned virtio-rng lost or not done")
         else:
             rx_ipis = None
             bad.append("no IPILOAD-RESULT line from L2")
@@ -431,9 +447,13 @@ class Run:
             else:
                 if d["avic-vmruns"]:
                     bad.append(f"{d['avic-vmruns']} VMRUNs with AVIC while it is off")
+                if d["ipis"] or d["doorbells"] or d["deliveries"]:
+                    bad.append("AVIC counters grew while it is off")
         if self.l1["inhibits"]:
             notes.append("KVM AVIC inhibit changes (count event): " +
                          "; ".join(self.l1["inhibits"]))
+        if a.iommu != "off":
+            self.check_ga(notes, bad)
         if self.l1["trace"]:
             notes.append("L1 KVM tracepoints: " + " ".join(
                 f"{k}={v}" for k, v in self.l1["trace"].items()))
@@ -454,9 +474,37 @@ class Run:
                        f"{self.test_exit}")
         res["reason"] = "; ".join(bad + notes)
         res["seconds"] = round(time.monotonic() - self.t0, 1)
-        res["config"] = {"series": a.series, "avic": a.avic, "n": a.n, "mb": a.mb}
+        res["config"] = {"series": a.series, "avic": a.avic, "iommu": a.iommu,
+                         "n": a.n, "mb": a.mb, "rng": a.rng if a.iommu != "off" else 0}
         res["qemu-status"] = rc
         return res
+
+    def check_ga(self, notes, bad):
+        """query-amd-iommu-ga around the run (--iommu on|ga)."""
+        a = self.a
+        if not self.has_ga or self.ga1 is None:
+            notes.append("no query-amd-iommu-ga answer: the IOMMU not cross-checked")
+            return
+        g = {k: self.ga1[k] - self.ga0.get(k, 0) for k in self.ga1
+             if isinstance(self.ga1[k], int) and not isinstance(self.ga1[k], bool)}
+        notes.append("query-amd-iommu-ga over the run: " + " ".join(
+            f"{k}={g[k]}" for k in ("posted", "doorbells", "doorbell-misses",
+                                    "log-records", "log-interrupts", "overflows",
+                                    "unlogged", "errors") if k in g) +
+                     f" (guest-mode {self.ga1.get('guest-mode')})")
+        if g.get("errors"):
+            bad.append(f"amd-iommu: {g['errors']} interrupts or GA log records lost "
+                       "to a bad address")
+        if g.get("overflows"):
+            bad.append(f"amd-iommu: {g['overflows']} GA log records lost (log full)")
+        if a.iommu == "ga" and a.avic == "on":
+            if not self.ga1.get("guest-mode"):
+                bad.append("amd-iommu: guest vAPIC mode never enabled by L1")
+            elif g.get("posted", 0) <= 0:
+                bad.append("amd-iommu: no interrupt posted (KVM did not put the "
+                           "assigned device's IRTEs in guest mode)")
+        elif g.get("posted"):
+            bad.append(f"amd-iommu: {g['posted']} interrupts posted without ga-vapic/AVIC")
 
     @staticmethod
     def inhibit_reason(line):
@@ -489,11 +537,18 @@ def main():
     ap.add_argument("--avic", default="on", choices=("on", "off"))
     ap.add_argument("--n", type=int, default=500, help="pipe round trips [500]")
     ap.add_argument("--mb", type=int, help="membarrier calls [N]")
+    ap.add_argument("--iommu", default="off", choices=("off", "on", "ga"),
+                    help="amd-iommu (intremap; ga: + ga-vapic) and a virtio-rng "
+                    "given to L2 through vfio-pci [off]")
+    ap.add_argument("--rng", type=int, help="reads of the assigned virtio-rng, "
+                    "per IRQ placement [N/4]")
     ap.add_argument("--hang-dir", help="copy hang evidence to HANG_DIR/vmm-TIME-...")
     ap.add_argument("--qemu-arg", action="append", default=[])
     a = ap.parse_args()
     if a.mb is None:
         a.mb = a.n
+    if a.rng is None:
+        a.rng = max(1, a.n // 4)
     os.makedirs(a.dir, exist_ok=True)
     if os.path.exists(os.path.join(a.dir, "result.json")):
         os.unlink(os.path.join(a.dir, "result.json"))
