@@ -222,7 +222,7 @@ static void rng_phase(long k, int irq_cpu, long *reads, long *ok)
     rng_irqs(irqs, &nirqs);
     route_irqs(irqs, nirqs, irq_cpu);
     for (long i = 0; i < k; i++) {
-        char buf[16];
+        char buf[64];   /* virtio-rng fetches 64 bytes a request */
 
         (*reads)++;
         if (read(fd, buf, sizeof(buf)) > 0) {

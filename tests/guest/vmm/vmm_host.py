@@ -453,7 +453,7 @@ class Run:
             notes.append("KVM AVIC inhibit changes (count event): " +
                          "; ".join(self.l1["inhibits"]))
         if a.iommu != "off":
-            self.check_ga(notes, bad)
+            self.check_ga(notes, bad, int(self.l2.get("rng_irq", -1)) if self.l2 else None)
         if self.l1["trace"]:
             notes.append("L1 KVM tracepoints: " + " ".join(
                 f"{k}={v}" for k, v in self.l1["trace"].items()))
@@ -479,7 +479,7 @@ class Run:
         res["qemu-status"] = rc
         return res
 
-    def check_ga(self, notes, bad):
+    def check_ga(self, notes, bad, rng_irq):
         """query-amd-iommu-ga around the run (--iommu on|ga)."""
         a = self.a
         if not self.has_ga or self.ga1 is None:
@@ -503,6 +503,29 @@ class Run:
             elif g.get("posted", 0) <= 0:
                 bad.append("amd-iommu: no interrupt posted (KVM did not put the "
                            "assigned device's IRTEs in guest mode)")
+            # Each GA log record QEMU wrote is read by L1's amd_iommu,
+            # whose notifier KVM traces once (kvm_avic_ga_log).
+            tr = self.l1["trace"].get("kvm_avic_ga_log")
+            if tr is None or self.l1["overrun"] != 0:
+                notes.append("GA log records not cross-checked (no kvm_avic_ga_log "
+                             f"count, or trace overrun {self.l1['overrun']})")
+            elif tr == g.get("log-records"):
+                notes.append(f"cross-checked: QEMU's GA log records {tr} == L1 KVM's "
+                             "kvm_avic_ga_log")
+            else:
+                bad.append(f"amd-iommu wrote {g.get('log-records')} GA log records, "
+                           f"L1 KVM handled {tr} (kvm_avic_ga_log)")
+            # The device's interrupts L2 took came posted by the IOMMU,
+            # unless an IRTE was out of guest mode meanwhile (while KVM
+            # re-routes it: then KVM injects them itself).
+            if rng_irq is not None and rng_irq >= 0:
+                if rng_irq <= g.get("posted", 0):
+                    notes.append(f"cross-checked: L2 took {rng_irq} device interrupts "
+                                 f"<= {g.get('posted')} posted by the IOMMU")
+                else:
+                    notes.append(f"device interrupts not bounded by posted ones: L2 "
+                                 f"took {rng_irq}, the IOMMU posted {g.get('posted')} "
+                                 "(KVM injects while an IRTE is remapped: inconclusive)")
         elif g.get("posted"):
             bad.append(f"amd-iommu: {g['posted']} interrupts posted without ga-vapic/AVIC")
 
