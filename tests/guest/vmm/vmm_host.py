@@ -204,9 +204,14 @@ class Run:
             with open(os.path.join(d, f"lapic-{sample}.txt"), "w") as f:
                 for c in cpus:
                     idx = c.get("cpu-index")
-                    f.write(f"=== cpu-index {idx} (thread {c.get('thread-id')})\n")
-                    mon.hmp(f"cpu {idx}")
-                    f.write((mon.hmp("info lapic") or "(no answer)") + "\n")
+                    # Each human-monitor-command is a fresh monitor: name
+                    # the APIC in the command, not with "cpu N".
+                    apic = mon.cmd("qom-get", path=c.get("qom-path", ""),
+                                   property="apic-id")
+                    apic = idx if apic is None else apic
+                    f.write(f"=== cpu-index {idx} apic-id {apic} "
+                            f"(thread {c.get('thread-id')})\n")
+                    f.write((mon.hmp(f"info lapic {apic}") or "(no answer)") + "\n")
             with open(os.path.join(d, f"registers-{sample}.txt"), "w") as f:
                 f.write(mon.hmp("info registers -a") or "(no answer)")
             with open(os.path.join(d, f"query-avic-{sample}.json"), "w") as f:
