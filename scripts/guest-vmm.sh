@@ -144,7 +144,7 @@ pkg_deps() {
 # The closure: qemu-system-x86's library dependencies, recursively.
 declare -A seen
 pkgs=("qemu-system-x86=$QVER" "qemu-system-data=$DVER" "seabios=$SVER")
-queue=($(pkg_deps "qemu-system-x86=$QVER"))
+mapfile -t queue < <(pkg_deps "qemu-system-x86=$QVER")
 [ ${#queue[@]} -gt 0 ] || die "qemu-system-x86=$QVER: no dependencies found (apt-cache show)"
 while [ ${#queue[@]} -gt 0 ]; do
     p=${queue[0]}
@@ -157,9 +157,17 @@ while [ ${#queue[@]} -gt 0 ]; do
         continue
     fi
     pkgs+=("$p=$v")
-    # shellcheck disable=SC2207
-    queue+=($(pkg_deps "$p=$v"))
+    mapfile -t -O "${#queue[@]}" queue < <(pkg_deps "$p=$v")
 done
+
+# cached_deb PKG VERSION: its .deb in the cache, if there.
+cached_deb() {
+    local f
+    for f in "$CACHE/deb/${1}_${2//:/%3a}"_*.deb; do
+        [ -f "$f" ] && { echo "$f"; return 0; }
+    done
+    return 0
+}
 
 ROOT=$CACHE/vmm-${QVER//:/_}
 rm -rf "$ROOT.tmp"
@@ -167,17 +175,15 @@ mkdir -p "$ROOT.tmp"
 for pv in "${pkgs[@]}"; do
     p=${pv%%=*}
     v=${pv#*=}
-    f=$CACHE/deb/${p}_${v//:/%3a}_*.deb
-    # shellcheck disable=SC2086
-    found=$(ls $f 2>/dev/null | head -n1) || true
+    found=$(cached_deb "$p" "$v")
     if [ -z "$found" ]; then
         log "apt-get download $pv"
         if ! (cd "$CACHE/deb" && apt-get download -qq -o APT::Sandbox::User=root "$pv" >&2); then
             apt_update
             (cd "$CACHE/deb" && apt-get download -qq -o APT::Sandbox::User=root "$pv" >&2)
         fi
-        # shellcheck disable=SC2086
-        found=$(ls $f 2>/dev/null | head -n1) || die "apt-get download left no $pv .deb"
+        found=$(cached_deb "$p" "$v")
+        [ -n "$found" ] || die "apt-get download left no $pv .deb"
     fi
     dpkg -x "$found" "$ROOT.tmp"
     echo "$p $v" >> "$ROOT.tmp/packages.txt"

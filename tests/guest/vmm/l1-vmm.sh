@@ -80,7 +80,7 @@ if [ "$rng" -gt 0 ]; then
         exit 3
     fi
     for g in /sys/kernel/iommu_groups/*; do
-        say "group ${g##*/}: $(ls "$g/devices" | tr '\n' ' ')"
+        say "group ${g##*/}:" "$(cd "$g/devices" && echo *)"
     done
 fi
 

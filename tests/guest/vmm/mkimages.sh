@@ -40,7 +40,9 @@ esac
 
 eval "$("$REPO/scripts/guest-kernel.sh" --series "$series")"
 eval "$("$REPO/scripts/guest-vmm.sh")"
-[ -n "${KVER:-}" ] && [ -n "${VMM_QEMU:-}" ] || die "no kernel or no VMM"
+if [ -z "${KVER:-}" ] || [ -z "${VMM_QEMU:-}" ]; then
+    die "no kernel or no VMM"
+fi
 
 hash=$( { echo "$KVER $VMM_VERSION v1"
           cat "$HERE/ipiload.c" "$HERE/l2-test.sh" "$HERE/l1-vmm.sh" \
