@@ -169,6 +169,8 @@ class Run:
         self.ga0 = self.ga1 = None
         self.hang = None
         self.panic = None
+        self.killed = False
+        self.qemu_err = ""
 
     def log(self, text):
         text = f"vmm_host: {text}"
@@ -370,11 +372,13 @@ class Run:
                 except subprocess.TimeoutExpired:
                     pass
             if proc.poll() is None:
+                self.killed = True
                 proc.kill()
             proc.wait()
             errf.close()
             shutil.rmtree(sockdir, ignore_errors=True)
         err = open(os.path.join(a.dir, "qemu.err")).read().strip()
+        self.qemu_err = err
         if err:
             self.log("QEMU stderr: " + err.replace("\n", "\n    "))
         return proc.returncode
@@ -419,6 +423,10 @@ class Run:
             bad.append("no IPILOAD-RESULT line from L2")
         if self.panic:
             bad.append(f"kernel: {self.panic}")
+        if rc and not self.killed:
+            # QEMU itself died (an abort, an assertion): never a pass.
+            bad.append(f"our QEMU exited with status {rc}" +
+                       (f": {self.qemu_err[-300:]}" if self.qemu_err else ""))
         # QEMU's own counters.
         if not self.has_avic:
             notes.append("no query-avic in this QEMU: nothing cross-checked")
