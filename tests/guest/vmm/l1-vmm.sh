@@ -18,7 +18,9 @@
 # line: vmm.n=N vmm.mb=M (passed to L2), vmm.cpu=MODEL (default above),
 # vmm.rng=K (with an amd-iommu and a virtio-rng-pci in L1: bind the
 # virtio-rng to vfio-pci, give it to L2 with -device vfio-pci,host=BDF
-# and pass vmm.rng=K on, for K reads of /dev/hwrng).
+# and pass vmm.rng=K on, for K reads of /dev/hwrng), vmm.sync=1 (after
+# "qemu exit", wait up to 120 s for a line on the console: the host
+# samples QEMU's counters before L1 powers off).
 #
 # Every L2 console line is copied to this console as "L2| <line>".  Lines
 # of this script start with "VMM-L1: ": kvm_amd's avic parameter, what
@@ -35,6 +37,7 @@ n=1000
 mb=1000
 cpu=host,x2apic=off,kvm-pv-ipi=off
 rng=0
+sync=0
 # shellcheck disable=SC2013
 for arg in $(cat /proc/cmdline); do
     case $arg in
@@ -42,9 +45,11 @@ for arg in $(cat /proc/cmdline); do
     vmm.mb=*) mb=${arg#vmm.mb=} ;;
     vmm.cpu=*) cpu=${arg#vmm.cpu=} ;;
     vmm.rng=*) rng=${arg#vmm.rng=} ;;
+    vmm.sync=*) sync=${arg#vmm.sync=} ;;
     esac
 done
 
+[ "$sync" = 1 ] && stty -echo 2>/dev/null
 say "kernel $(uname -r), $(grep -c ^processor /proc/cpuinfo) cpus"
 if [ ! -c /dev/kvm ]; then
     say "no /dev/kvm"
@@ -141,4 +146,10 @@ if [ -f /tmp/kvmstat ]; then
     sed 's#^.*/\([^/:]*\):#VMM-L1: kvmstat \1 #' /tmp/kvmstat
 fi
 say "qemu exit $rc"
+# vmm.sync=1 (the driver): wait for a console line, so that the host reads
+# QEMU's counters before this L1 powers off.
+if [ "$sync" = 1 ]; then
+    # shellcheck disable=SC3045 # busybox sh has read -t
+    read -r -t 120 _ack || say "no answer from the host"
+fi
 exit "$rc"
