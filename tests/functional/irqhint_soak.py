@@ -232,10 +232,23 @@ CONFIGS = [
            "monitor rewrites Q35's PAM (memory map) registers"),
     Config("gim-stress", DRIVERS, ["--kind", "gim-stress"], 120, prep_gim, cheap=True,
            what="x-gim-stress, 3 x 100000 posts, random seeds"),
-    Config("vmm-avic-on", VMM_DRIVER, ["--avic", "on"], 600, prep_vmm,
-           what="the vmm helper's driver: Debian's qemu-system-x86 in L1, AVIC on"),
-    Config("vmm-avic-off", VMM_DRIVER, ["--avic", "off"], 600, prep_vmm,
+    Config("vmm-avic-on", VMM_DRIVER,
+           ["--series", "6.12", "--avic", "on", "--n", "2000", "--stall", "300"], 900, prep_vmm,
+           what="Debian's qemu-system-x86 7.2 in L1 (6.12, kvm_amd avic=1) runs a 2-vCPU "
+           "Linux L2: pipe ping-pong and membarrier IPIs"),
+    Config("vmm-avic-off", VMM_DRIVER,
+           ["--series", "6.12", "--avic", "off", "--n", "2000", "--stall", "300"], 900, prep_vmm,
            what="the same, AVIC off"),
+    Config("vmm-6.1-avic-on", VMM_DRIVER,
+           ["--series", "6.1", "--avic", "on", "--n", "2000", "--stall", "300"], 900, prep_vmm,
+           what="the same with a 6.1 L1 and L2, AVIC on"),
+    Config("vmm-iommu-ga", VMM_DRIVER,
+           ["--series", "6.12", "--avic", "on", "--iommu", "ga", "--n", "1000", "--stall", "300"],
+           900, prep_vmm, what="the same with a virtio-rng behind amd-iommu ga-vapic=on "
+           "given to L2 by vfio-pci, read on a running and a halted vCPU"),
+    Config("vmm-iommu-on", VMM_DRIVER,
+           ["--series", "6.12", "--avic", "on", "--iommu", "on", "--n", "1000", "--stall", "300"],
+           900, prep_vmm, what="the same without ga-vapic (remapped, not posted)"),
 ]
 BY_NAME = {c.name: c for c in CONFIGS}
 
