@@ -335,6 +335,8 @@ def vmm_counts(vmm_lines):
                 got, want = int(m.group(3)), int(m.group(4))
                 lost += max(want - got, 0)
                 dup += max(got - want, 0)
+            elif re.search(r"timeout after \d+ s \(waiting for", ln):
+                lost += 1       # the last one sent (ipis=) never arrived
     if not seen:
         return None, 0, 0, fails     # nothing reported: nothing counted
     return sent, lost, dup, fails
