@@ -53,7 +53,7 @@ bench: build
 # any hang, lost or duplicated interrupt, failed run or error.
 soak: build
 	@SOAK_MINUTES="$(SOAK_MINUTES)" SOAK_RUNS="$(SOAK_RUNS)" SOAK_CONFIGS="$(SOAK_CONFIGS)" \
-	    SOAK_JOBS="$(SOAK_JOBS)" SOAK_STALL="$(SOAK_STALL)" SOAK_DIR="$(SOAK_DIR)" \
+	    SOAK_JOBS="$(SOAK_JOBS)" SOAK_STALL="$(SOAK_STALL)" SOAK_DIR="$(SOAK_DIR)" SOAK_TRACE="$(SOAK_TRACE)" \
 	    /usr/bin/python3 tests/functional/irqhint_soak.py --build "$(BUILD)"
 
 # Fuzzing (not part of check): a second, instrumented build in the cache

@@ -700,16 +700,17 @@ static void vfio_setup(struct vm *vm, const char *bdf)
            (unsigned long long)f->bar0);
 }
 
-/* L1's IRQ of the device (vfio-msi[0](BDF) in /proc/interrupts) to CPU @cpu. */
-static void irq_pin(const char *bdf, int cpu)
+/* L1's IRQ of the device: its line in /proc/interrupts, or -1. */
+static int vfio_irq(const char *bdf, char *line, size_t len)
 {
-    char line[1024], path[64], want[128];
+    char want[128];
     FILE *f = fopen("/proc/interrupts", "r");
     int irq = -1;
 
     snprintf(want, sizeof(want), "vfio-msi[0](%s)", bdf);
-    while (f && fgets(line, sizeof(line), f)) {
+    while (f && fgets(line, len, f)) {
         if (strstr(line, want)) {
+            line[strcspn(line, "\n")] = 0;
             irq = atoi(line);
             break;
         }
@@ -717,6 +718,17 @@ static void irq_pin(const char *bdf, int cpu)
     if (f) {
         fclose(f);
     }
+    return irq;
+}
+
+/* L1's IRQ of the device (vfio-msi[0](BDF) in /proc/interrupts) to CPU @cpu. */
+static void irq_pin(const char *bdf, int cpu)
+{
+    char line[1024], path[64], want[128];
+    int irq = vfio_irq(bdf, line, sizeof(line));
+    FILE *f;
+
+    snprintf(want, sizeof(want), "vfio-msi[0](%s)", bdf);
     if (irq < 0) {
         printf("AVIC-VMM: warning: no %s in /proc/interrupts\n", want);
         return;
@@ -818,6 +830,42 @@ static int signal_msi(struct vm *vm, uint32_t dest, uint32_t vec, char *why, siz
     return 0;
 }
 
+/*
+ * An MSI did not arrive: what L1 saw of it, for the host to compare with
+ * QEMU's state.  With --sync the VMM stops in phase "stall" (the host
+ * reads QEMU's counters and the backing pages), then fires one more MSI:
+ * if that one arrives, the first was lost; if not, delivery is stuck.
+ */
+static void msi_stall(struct run_state *rs, uint32_t cpu, uint32_t vec)
+{
+    char line[1024] = "";
+    uint32_t before = rs->vm->sh->cpu[cpu].count[vec], after;
+    double until;
+
+    printf("AVIC-VMM: stall: vCPU%u has %u of %u, L1 IRQ: %s\n", cpu, before,
+           want_n, opt_vfio && vfio_irq(opt_vfio, line, sizeof(line)) >= 0 ?
+           line : "(no vfio-msi line)");
+    printf("AVIC-PHASE stall BEGIN\n");
+    handshake();
+    if (opt_vfio ? vfio_fire(rs->vm, line, sizeof(line)) < 0 :
+        signal_msi(rs->vm, cpu, vec, line, sizeof(line)) < 0) {
+        printf("AVIC-VMM: stall: probe MSI: %s\n", line);
+    }
+    until = now() + 10;
+    while (rs->vm->sh->cpu[cpu].count[vec] == before && now() < until) {
+        poll_pause();
+    }
+    after = rs->vm->sh->cpu[cpu].count[vec];
+    printf("AVIC-VMM: stall: after one more MSI vCPU%u has %u (%s), L1 IRQ: %s\n",
+           cpu, after, after == before ? "nothing arrived: delivery is stuck" :
+           after > want_n ? "both arrived: the first was late, not lost" :
+           "one arrived: the first was lost, or merged with the second",
+           opt_vfio && vfio_irq(opt_vfio, line, sizeof(line)) >= 0 ?
+           line : "(no vfio-msi line)");
+    printf("AVIC-PHASE stall END\n");
+    handshake();
+}
+
 /* Signal MSI number @i (vector @vec) to @cpu and wait until it arrives. */
 static int msi_once(struct run_state *rs, uint32_t cpu, uint32_t vec,
                     uint32_t i, const char *what)
@@ -829,7 +877,13 @@ static int msi_once(struct run_state *rs, uint32_t cpu, uint32_t vec,
     }
     rs->vm->sh->sent++;
     want_cpu = cpu, want_vec = vec, want_n = i;
-    return wait_flag(rs, what, want_reached, 0, 0);
+    if (wait_flag(rs, what, want_reached, 0, 0) < 0) {
+        if (!rs->vm->sh->failed) {
+            msi_stall(rs, cpu, vec);
+        }
+        return -1;
+    }
+    return 0;
 }
 
 static int drive_msi(struct run_state *rs, uint32_t n)

@@ -76,11 +76,14 @@ class Qmp:
             return
         self.cmd("qmp_capabilities")
 
-    def cmd(self, name):
+    def cmd(self, name, args=None):
         if not self.f:
             return None
+        req = {"execute": name}
+        if args:
+            req["arguments"] = args
         try:
-            self.f.write(json.dumps({"execute": name}) + "\n")
+            self.f.write(json.dumps(req) + "\n")
             self.f.flush()
             while True:
                 r = json.loads(self.f.readline())
@@ -89,6 +92,21 @@ class Qmp:
         except (OSError, ValueError):
             self.f = None
             return None
+
+    def hmp(self, line):
+        r = self.cmd("human-monitor-command", {"command-line": line})
+        return r if isinstance(r, str) else f"({line}: no answer)\n"
+
+    def stall_dump(self, path, ncpus):
+        """QEMU's view of a stalled interrupt: the backing pages, every
+        vCPU's LAPIC and registers."""
+        text = self.hmp("info avic")
+        for c in range(ncpus):
+            text += f"--- info lapic {c}\n" + self.hmp(f"info lapic {c}")
+        text += "--- info registers -a\n" + self.hmp("info registers -a")
+        with open(path, "w") as f:
+            f.write(text)
+        return text
 
     def snap(self):
         return {"ga": self.cmd("query-amd-iommu-ga") or {},
@@ -135,6 +153,8 @@ def main():
     ap.add_argument("--irq-cpu", type=int)
     ap.add_argument("--icount", action="store_true")
     ap.add_argument("--json")
+    ap.add_argument("--trace", action="append", default=[],
+                    help="QEMU trace event pattern, into DIR/trace.log")
     a = ap.parse_args()
     os.makedirs(a.dir, exist_ok=True)
     qmp = os.path.join(a.dir, "qmp.sock")
@@ -161,6 +181,10 @@ def main():
            "-qmp", f"unix:{qmp},server=on,wait=off", "-device", iommu, "-device", "edu"]
     if a.icount:
         cmd += ["-icount", "shift=0"]
+    for t in a.trace:
+        cmd += ["-trace", f"enable={t}"]
+    if a.trace:
+        cmd += ["-D", os.path.join(a.dir, "trace.log")]
     if a.fw:
         cmd += ["-L", a.fw]
     print("iommu_host: " + " ".join(cmd), flush=True)
@@ -195,6 +219,11 @@ def main():
         if line.startswith("AVIC-PHASE "):
             w = line.split()
             ph = phases.setdefault(w[1], {})
+            if w[1] == "stall" and len(w) > 2:
+                dump = mon.stall_dump(os.path.join(a.dir, f"stall-{w[2].lower()}.txt"), 4)
+                for d in dump.splitlines():
+                    if d.startswith(("CPU ", "  backing", "---", "IRR", "ISR")):
+                        print(f"iommu_host: stall {w[2].lower()}: {d}", flush=True)
             if len(w) > 2 and w[2] == "BEGIN":
                 ph["begin"] = mon.snap()
             elif len(w) > 2 and w[2] == "END":

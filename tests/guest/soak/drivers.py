@@ -404,6 +404,9 @@ def kind_iommu(a, out):
            "--n", str(a.n), "--dir", d, "--timeout", str(a.timeout), "--ga", a.ga,
            "--payload", "msi", "--json", os.path.join(d, "iommu.json"),
            "--label", f"iommu-ga {a.ga}"]
+    # SOAK_TRACE=avic_*,amdvi_ir_*: QEMU trace events into iommu/trace.log
+    for t in filter(None, os.environ.get("SOAK_TRACE", "").split(",")):
+        cmd += ["--trace", t]
     rc, lines = run_tool(cmd, console=os.path.join(d, "console.log"),
                          timeout=a.timeout + 60)
     vmm = [ln[ln.index("AVIC-VMM: "):] for ln in lines
