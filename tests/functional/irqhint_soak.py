@@ -230,7 +230,7 @@ CONFIGS = [
            ["--kind", "iommu", "--series", "6.12", "--ga", "on", "--n", "1000"], 300,
            prep_iommu("6.12"), what="edu via VFIO to L2 behind amd-iommu ga-vapic=on"),
     Config("iommu-ga-off", DRIVERS,
-           ["--kind", "iommu", "--series", "6.12", "--ga", "off", "--n", "1000"], 300,
+           ["--kind", "iommu", "--series", "6.12", "--ga", "off", "--n", "3000"], 300,
            prep_iommu("6.12"), what="the same without ga-vapic (remapped)"),
     Config("idt-shadow", DRIVERS, ["--kind", "idt-shadow", "--test", "direct", "--n", "100000"],
            120, prep_svm, cheap=True,

@@ -52,7 +52,7 @@ echo "1234 11e8" > /sys/bus/pci/drivers/vfio-pci/new_id
 say "edu driver: $(basename "$(readlink /sys/bus/pci/devices/$edu/driver)")"
 stty -echo 2>/dev/null
 # shellcheck disable=SC2086
-/bin/avic-vmm --sync --vfio "$edu" --vcpus 3 --timeout 60 $irqcpu "$payload:$n"
+/bin/avic-vmm --sync --vfio "$edu" --vcpus 3 --timeout 120 $irqcpu "$payload:$n"
 rc=$?
 cat /proc/interrupts | grep -iE "AMD-Vi|vfio" | sed 's/^/IOMMU-L1: irq: /'
 say "vmm exit $rc"
