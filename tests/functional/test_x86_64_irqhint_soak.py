@@ -145,11 +145,16 @@ class IrqhintSoak(QemuSystemTest):
         # own interrupt then often arrive together right after it, the
         # window of the race (without: 0 in 6 runs before the fix; with:
         # about half of the runs).
-        os.environ.setdefault("SOAK_TRACE", "avic_vmrun,avic_update")
+        trace = os.environ.get("SOAK_TRACE")
+        os.environ["SOAK_TRACE"] = trace or "avic_vmrun,avic_update"
         r, out = self.runner([soak.BY_NAME["iommu-ga-off"]], runs,
                              jobs=int(os.environ.get("SOAK_JOBS") or 3),
                              stall=int(os.environ.get("SOAK_STALL") or 150))
-        rows, text = r.run()
+        try:
+            rows, text = r.run()
+        finally:
+            if trace is None:
+                del os.environ["SOAK_TRACE"]
         self.report(out, text)
         self.assertTrue(soak.clean(rows), text)
 
