@@ -44,9 +44,11 @@ import argparse
 import json
 import os
 import queue
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 
 EXIT_INTR = 0x60
@@ -157,9 +159,9 @@ def main():
                     help="QEMU trace event pattern, into DIR/trace.log")
     a = ap.parse_args()
     os.makedirs(a.dir, exist_ok=True)
-    qmp = os.path.join(a.dir, "qmp.sock")
-    if os.path.exists(qmp):
-        os.unlink(qmp)
+    # A UNIX socket path is at most 107 bytes: not under a deep DIR.
+    tmp = tempfile.mkdtemp(prefix="iommu-host-")
+    qmp = os.path.join(tmp, "qmp.sock")
     # no_timer_check: at boot Linux counts PIT ticks through the IO-APIC
     # in a window timed by the TSC and, with interrupt remapping, panics
     # ("timer doesn't work through Interrupt-remapped IO-APIC") when
@@ -243,6 +245,7 @@ def main():
                 final = snap
     p.wait()
     killer.cancel()
+    shutil.rmtree(tmp, ignore_errors=True)
 
     results = []
 
