@@ -232,6 +232,11 @@ CONFIGS = [
     Config("iommu-ga-off", DRIVERS,
            ["--kind", "iommu", "--series", "6.12", "--ga", "off", "--n", "3000"], 300,
            prep_iommu("6.12"), what="the same without ga-vapic (remapped)"),
+    Config("iommu-ga-off-tick", DRIVERS,
+           ["--kind", "iommu", "--series", "6.12", "--ga", "off", "--n", "3000",
+            "--tick", "1"], 300, prep_iommu("6.12"),
+           what="the same with L1 loaded where the running vCPU is (a thread waking "
+                "every 50 us on L1 CPU 1)"),
     Config("idt-shadow", DRIVERS, ["--kind", "idt-shadow", "--test", "direct", "--n", "100000"],
            120, prep_svm, cheap=True,
            what="L2 under IDT shadowing, 100000 device vectors delivered direct"),

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """The irqhint soak in make check: the harness's self-test and a short
 soak (a few runs of each cheap configuration, 3 at once), and the MSI race
-(runs of iommu-ga-off, 3 at once).
+(runs of iommu-ga-off-tick, 3 at once).
 
 Run by tests/suites/soak.sh with QEMU_TEST_QEMU_BINARY and
 QEMU_BUILD_ROOT set and PYTHONPATH holding QEMU's python/ and
@@ -137,17 +137,16 @@ class IrqhintSoak(QemuSystemTest):
 
     def test_msi_race(self):
         """A device's MSIs to a running L2 vCPU with AVIC, through VFIO and a
-        KVM irqfd, several QEMUs at once: each MSI is one doorbell that can
-        meet L1's own interrupts in the vCPU's interrupt loop, where one
-        was once left waiting for ever (6 runs of iommu-ga-off)."""
+        KVM irqfd, with L1's own timer interrupts coming on the vCPU's CPU
+        (iommu-ga-off-tick), 3 QEMUs at once: a doorbell taken together
+        with L1's interrupt once left the vector waiting for ever
+        (patches/0013a; before it 6 of 6 runs stalled, after it none)."""
         runs = int(os.environ.get("SOAK_RACE_RUNS") or 6)
-        # Tracing VMRUN's AVIC set-up makes it slow: a doorbell and L1's
-        # own interrupt then often arrive together right after it, the
-        # window of the race (without: 0 in 6 runs before the fix; with:
-        # about half of the runs).
+        # Tracing VMRUN's AVIC set-up makes it slower: the doorbell and
+        # L1's interrupt arrive together right after it more often.
         trace = os.environ.get("SOAK_TRACE")
         os.environ["SOAK_TRACE"] = trace or "avic_vmrun,avic_update"
-        r, out = self.runner([soak.BY_NAME["iommu-ga-off"]], runs,
+        r, out = self.runner([soak.BY_NAME["iommu-ga-off-tick"]], runs,
                              jobs=int(os.environ.get("SOAK_JOBS") or 3),
                              stall=int(os.environ.get("SOAK_STALL") or 150))
         try:

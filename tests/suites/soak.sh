@@ -7,8 +7,8 @@
 # and duplicated interrupts fail a run; a driver without a result, or
 # missing, is an error), then SOAK_SHORT_RUNS (default 2) runs of each
 # cheap configuration, 3 at once, and SOAK_RACE_RUNS (default 6) of
-# iommu-ga-off (MSIs to a running L2 vCPU through VFIO, AVIC doorbells
-# meeting L1's own interrupts: the lost-kick race of patch 0013a).  One result per test and one per
+# iommu-ga-off-tick (MSIs to a running L2 vCPU through VFIO, AVIC
+# doorbells meeting L1's own interrupts: the lost kick of patch 0013a).  One result per test and one per
 # configuration ("runs, hangs, lost, duplicated, errors, slowest").
 # `make soak` is the long form.  Sourced by scripts/run-tests.sh (which
 # defines result, $BUILD, $ROOT, $LOGDIR).  Logs: $LOGDIR/soak/.
@@ -28,7 +28,7 @@ soak_suite() {
     for t in "selftest_hang:harness self-test: a silent run and a stopped QEMU are hangs, LAPIC/registers/QMP/stacks saved first" \
              "selftest_counts:harness self-test: lost/duplicated fail a run; no result, a contradicting or missing driver are errors" \
              "short_soak:short soak: a few runs of each cheap configuration, 3 at once, none hangs, loses or duplicates" \
-             "msi_race:MSI race: iommu-ga-off, 6 runs 3 at once, every MSI to the running L2 vCPU arrives"; do
+             "msi_race:MSI race: iommu-ga-off-tick, 6 runs 3 at once, every MSI to the running L2 vCPU arrives"; do
         name=${t#*:}
         line=$(grep -E "^(ok|not ok) [0-9]+ .*\.test_${t%%:*}( |$)" "$log")
         case $line in

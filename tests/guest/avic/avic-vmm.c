@@ -30,6 +30,9 @@
  *                   need it (the device's BAR0 is mapped into the guest)
  *   --irq-cpu C     --vfio: pin the device's interrupt in L1 to CPU C
  *                   (its remapped, not posted, delivery)
+ *   --tick C        load on L1 CPU C: a thread there sleeps 50 us at a
+ *                   time, so that L1's timer interrupts and wake-ups keep
+ *                   coming while a vCPU on C runs its guest
  *   --list          list the payloads
  * With --sync the msi payload also marks, inside its phase, the phase
  * "msi-run": exactly the MSIs to the running vCPU.
@@ -93,6 +96,7 @@ static int opt_sync, opt_vcpus = MAX_VCPUS, opt_pin = 1, opt_confirm = 1;
 static int opt_timeout = 180;
 static const char *opt_vfio;    /* the msi payload's MSIs: a VFIO device's */
 static int opt_irq_cpu = -1;    /* --irq-cpu */
+static int opt_tick = -1;       /* --tick */
 static uint32_t opt_n[P_COUNT];
 static int ncpus_online;
 
@@ -165,6 +169,18 @@ static void pin_self(int cpu)
     CPU_ZERO(&set);
     CPU_SET(cpu % ncpus_online, &set);
     sched_setaffinity(0, sizeof(set), &set);
+}
+
+/* --tick: L1's own interrupts on a CPU that runs a vCPU, until exit. */
+static void *ticker(void *arg)
+{
+    const struct timespec t = { .tv_nsec = 50000 };
+
+    pin_self(opt_tick);
+    for (;;) {
+        nanosleep(&t, NULL);
+    }
+    return arg;
 }
 
 /* --- VM set-up ------------------------------------------------------ */
@@ -1190,6 +1206,8 @@ int main(int argc, char **argv)
             opt_vfio = argv[++i];
         } else if (!strcmp(a, "--irq-cpu") && i + 1 < argc) {
             opt_irq_cpu = atoi(argv[++i]);
+        } else if (!strcmp(a, "--tick") && i + 1 < argc) {
+            opt_tick = atoi(argv[++i]);
         } else if (!strcmp(a, "--timeout") && i + 1 < argc) {
             opt_timeout = atoi(argv[++i]);
         } else if (!strcmp(a, "--list")) {
@@ -1259,6 +1277,14 @@ int main(int argc, char **argv)
     sup = supported_cpuid(kvm);
     printf("AVIC-VMM: %d payload(s), %d vCPUs per VM, %d L1 CPUs, pinning %s, sync %s\n",
            nlist, opt_vcpus, ncpus_online, opt_pin ? "on" : "off", opt_sync ? "on" : "off");
+    if (opt_tick >= 0) {
+        pthread_t t;
+
+        if (pthread_create(&t, NULL, ticker, NULL)) {
+            die("pthread_create failed");
+        }
+        printf("AVIC-VMM: a thread wakes every 50 us on L1 CPU %d\n", opt_tick);
+    }
 
     for (int i = 0; i < nlist; i++) {
         uint32_t n = counts[i] ? counts[i] : opt_n[list[i]->id];

@@ -153,6 +153,8 @@ def main():
     ap.add_argument("--ga", default="on", choices=("on", "off"))
     ap.add_argument("--payload", default="msi")
     ap.add_argument("--irq-cpu", type=int)
+    ap.add_argument("--tick", type=int,
+                    help="L1 CPU that a VMM thread wakes every 50 us (L1 load)")
     ap.add_argument("--icount", action="store_true")
     ap.add_argument("--json")
     ap.add_argument("--trace", action="append", default=[],
@@ -174,6 +176,8 @@ def main():
               f"iommu.n={a.n} iommu.payload={a.payload}")
     if a.irq_cpu is not None:
         append += f" iommu.irqcpu={a.irq_cpu}"
+    if a.tick is not None:
+        append += f" iommu.tick={a.tick}"
     iommu = "amd-iommu,intremap=on" + (",ga-vapic=on" if a.ga == "on" else "")
     cmd = [a.qemu, "-machine", "q35", "-accel", "tcg", "-cpu", "max,svm=on,avic=on",
            "-smp", "4", "-m", "1G", "-kernel", a.kernel, "-initrd", a.initrd,

@@ -9,7 +9,8 @@
 # line it then binds edu to vfio-pci and runs /bin/avic-vmm --sync --vfio
 # BDF msi:N: edu's MSI, through VFIO and a KVM irqfd, to a running and to a
 # halted L2 vCPU (iommu.payload=P runs payload P instead, e.g.
-# dev-irq-hlt; iommu.irqcpu=C pins edu's IRQ in L1 to CPU C).  With --sync
+# dev-irq-hlt; iommu.irqcpu=C pins edu's IRQ in L1 to CPU C; iommu.tick=C
+# loads L1 CPU C with a thread that wakes every 50 us).  With --sync
 # the VMM prints AVIC-PHASE lines and waits for a line on the console
 # after each (the host reads QEMU's counters in between).  Every other
 # line starts with "IOMMU-L1: ".
@@ -37,12 +38,14 @@ done
 n=
 payload=msi
 irqcpu=
+tick=
 # shellcheck disable=SC2013
 for arg in $(cat /proc/cmdline); do
     case $arg in
     iommu.n=*) n=${arg#iommu.n=} ;;
     iommu.payload=*) payload=${arg#iommu.payload=} ;;
     iommu.irqcpu=*) irqcpu="--irq-cpu ${arg#iommu.irqcpu=}" ;;
+    iommu.tick=*) tick="--tick ${arg#iommu.tick=}" ;;
     esac
 done
 [ -n "$n" ] || exit 0
@@ -52,7 +55,7 @@ echo "1234 11e8" > /sys/bus/pci/drivers/vfio-pci/new_id
 say "edu driver: $(basename "$(readlink /sys/bus/pci/devices/$edu/driver)")"
 stty -echo 2>/dev/null
 # shellcheck disable=SC2086
-/bin/avic-vmm --sync --vfio "$edu" --vcpus 3 --timeout 120 $irqcpu "$payload:$n"
+/bin/avic-vmm --sync --vfio "$edu" --vcpus 3 --timeout 120 $irqcpu $tick "$payload:$n"
 rc=$?
 cat /proc/interrupts | grep -iE "AMD-Vi|vfio" | sed 's/^/IOMMU-L1: irq: /'
 say "vmm exit $rc"

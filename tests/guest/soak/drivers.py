@@ -404,6 +404,8 @@ def kind_iommu(a, out):
            "--n", str(a.n), "--dir", d, "--timeout", str(a.timeout), "--ga", a.ga,
            "--payload", "msi", "--json", os.path.join(d, "iommu.json"),
            "--label", f"iommu-ga {a.ga}"]
+    if a.tick is not None:
+        cmd += ["--tick", str(a.tick)]
     # SOAK_TRACE=avic_*,amdvi_ir_*: QEMU trace events into iommu/trace.log
     for t in filter(None, os.environ.get("SOAK_TRACE", "").split(",")):
         cmd += ["--trace", t]
@@ -571,6 +573,7 @@ def main():
     ap.add_argument("--series", default="6.12")
     ap.add_argument("--avic", default="off", choices=("on", "off"))
     ap.add_argument("--ga", default="on", choices=("on", "off"))
+    ap.add_argument("--tick", type=int, help="iommu: L1 CPU to load (the VMM's --tick)")
     ap.add_argument("--kernel")
     ap.add_argument("--initrd")
     ap.add_argument("--vmm")
