@@ -32,7 +32,7 @@ BUILD_PKGS="build-essential pkg-config ninja-build flex bison dpkg-dev
   libvirt-daemon-system libvirt-daemon-system-sysv libvirt-daemon-driver-qemu
   libvirt-clients
   python3-sphinx python3-sphinx-rtd-theme"
-BPO_PKGS="meson python3-pycotap qemu-system-data"
+BPO_PKGS="meson python3-pycotap qemu-system-data qemu-system-common"
 FUZZ_PKGS="clang llvm libclang-rt-dev"
 
 for arg in "$@"; do
