@@ -230,13 +230,14 @@ def base_repo(pristine):
 
 
 def identity():
-    """Author and Signed-off-by: SIGNOFF="Name <mail>", else git config
+    """Author and Signed-off-by: AUTHOR="Name <mail>" (make patches
+    AUTHOR=...; SIGNOFF is the older name), else git config
     user.name/user.email, else the author of this repository's HEAD."""
-    who = os.environ.get('SIGNOFF')
+    who = os.environ.get('AUTHOR') or os.environ.get('SIGNOFF')
     if who:
         m = re.match(r'^(.*?)\s*<([^>]+)>$', who)
         if not m:
-            die('SIGNOFF must be "Name <mail>"')
+            die('AUTHOR must be "Name <mail>"')
         return m.group(1), m.group(2)
 
     def git(*args):
@@ -248,7 +249,7 @@ def identity():
         name, mail = git('log', '-1', '--format=%an'), \
             git('log', '-1', '--format=%ae')
     if not name or not mail:
-        die('no identity for Signed-off-by: set SIGNOFF="Name <mail>"')
+        die('no identity for Signed-off-by: set AUTHOR="Name <mail>"')
     return name, mail
 
 
