@@ -21,7 +21,7 @@
 #       qemu-system-x86_64 and qos-test at every prefix, incrementally.
 #   scripts/check-series.py checkpatch WORK SERIES_DIR
 #       run QEMU's scripts/checkpatch.pl on every patch: no error, and
-#       every warning explained in the commit body by a line
+#       every warning explained below the --- line by a line
 #       "checkpatch: WARNING about <words of the warning> is expected: ...".
 #
 # Each prints what it did and exits 1 on a failure.
@@ -229,7 +229,8 @@ def cmd_checkpatch(work, series):
                cwd=work, check=False)
         with open(p) as f:
             text = f.read()
-        body = text.split('\n---\n', 1)[0]
+        # the explanations sit below the --- line, before the diff
+        body = text.split('\ndiff --git ', 1)[0]
         why = [m.group(1).strip().lower() for m in
                re.finditer(r'^checkpatch: WARNING about (.+?) is expected',
                            body, re.M)]
@@ -248,7 +249,7 @@ def cmd_checkpatch(work, series):
             if ok:
                 used.update(ok)
                 continue
-            print('%s: warning not explained in the commit body ("checkpatch:'
+            print('%s: warning not explained below --- ("checkpatch:'
                   ' WARNING about <words> is expected: <why>"): %s\n%s' %
                   (name, w, r.stdout))
             fails += 1

@@ -253,6 +253,34 @@ def identity():
     return name, mail
 
 
+def split_notes(lines):
+    """A body's paragraphs for the commit message, and those that start
+    with "checkpatch:" (for the reviewer, below the --- line)."""
+    paras, cur = [], []
+    for ln in lines + ['']:
+        if ln.strip():
+            cur.append(ln)
+        elif cur:
+            paras.append(cur)
+            cur = []
+    notes = [q for q in paras if q[0].startswith('checkpatch:')]
+    body = [q for q in paras if not q[0].startswith('checkpatch:')]
+    return ('\n\n'.join('\n'.join(q) for q in body).split('\n'),
+            '\n\n'.join('\n'.join(q) for q in notes))
+
+
+def add_notes(path, notes):
+    """Put NOTES below the first --- line of a format-patch file, where
+    git am ignores them."""
+    if not notes:
+        return
+    with open(path) as f:
+        text = f.read()
+    i = text.index('\n---\n') + len('\n---\n')
+    with open(path, 'w') as f:
+        f.write(text[:i] + notes + '\n\n' + text[i:])
+
+
 def build_series(repo, patches, name, mail, date):
     env = dict(os.environ, GIT_DIR=repo,
                GIT_AUTHOR_NAME=name, GIT_AUTHOR_EMAIL=mail,
@@ -285,8 +313,13 @@ def build_series(repo, patches, name, mail, date):
                         'the series:\n%s' % (p.where, pname, i - 1,
                                              r.stdout))
             tree = run(['git', 'write-tree'], env=env).strip()
-            msg = '%s\n\n%s\n\nSigned-off-by: %s <%s>\n' % (
-                p.subject, '\n'.join(p.body), name, mail)
+            body, _ = split_notes(p.body)
+            # Signed-off-by joins the trailers (Fixes:, Cc:) if the body
+            # ends with them: one trailer block
+            last = '\n'.join(body).rsplit('\n\n', 1)[-1].split('\n')
+            trailers = all(re.match(r'^[A-Z][A-Za-z-]*: ', ln) for ln in last)
+            msg = '%s\n\n%s\n%sSigned-off-by: %s <%s>\n' % (
+                p.subject, '\n'.join(body), '' if trailers else '\n', name, mail)
             parent = run(['git', 'commit-tree', tree, '-p', parent],
                          env=env, inp=msg).strip()
         run(['git', 'update-ref', 'refs/heads/series', parent], env=env)
@@ -345,6 +378,10 @@ def write_series(repo, head, patches, cover, out):
                  '--subject-prefix=PATCH', '-o', out, 'upstream..' + head],
                 env=env).split()
     files = [f for f in files if f]
+    numbered = sorted(os.path.join(out, n) for n in os.listdir(out)
+                      if n.endswith('.patch') and n != '0000-cover-letter.patch')
+    for f, p in zip(numbered, patches):
+        add_notes(f, split_notes(p.body)[1])
     letter = os.path.join(out, '0000-cover-letter.patch')
     with open(letter) as f:
         text = f.read()

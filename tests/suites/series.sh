@@ -17,7 +17,7 @@
 #   patch changes it (prefixes are not linked; the full series is: it is
 #   the tree `make` built);
 # - checkpatch: QEMU's scripts/checkpatch.pl, 0 errors, every warning
-#   explained in its commit body.
+#   explained below its --- line.
 # Logs: $LOGDIR/series/.
 
 series_suite() {
@@ -55,7 +55,7 @@ series_suite() {
 
     if python3 "$ROOT/scripts/check-series.py" checkpatch "$dir/work" \
             "$dir/out" >"$dir/checkpatch.log" 2>&1; then
-        result "series: checkpatch.pl: 0 errors, every warning explained in its commit body" pass
+        result "series: checkpatch.pl: 0 errors, every warning explained below ---" pass
     else
         result "series: checkpatch.pl: 0 errors, every warning explained" \
             fail "" "$dir/checkpatch.log"
