@@ -4,7 +4,7 @@
 soak (a few runs of each cheap configuration, 3 at once), and the MSI race
 (runs of iommu-ga-off-tick, 3 at once).
 
-Run by tests/suites/soak.sh with QEMU_TEST_QEMU_BINARY and
+Run by meson (tests/meson.build: func-x86_64_irqhint_soak) with QEMU_TEST_QEMU_BINARY and
 QEMU_BUILD_ROOT set and PYTHONPATH holding QEMU's python/ and
 tests/functional/ (qemu_test); `make soak` is the long form
 (irqhint_soak.py).  Environment: SOAK_SHORT_RUNS (runs of each

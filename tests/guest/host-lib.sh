@@ -71,7 +71,7 @@ irqhint_suite_boot() {
 }
 
 # irqhint_guest_results DIR STATUS ID NAME [ID NAME]...: for the guest
-# boot suites (sourced by scripts/run-tests.sh, which defines result): one
+# boot suites (Run by tests/tap-suite.sh, which defines result): one
 # result line NAME per check ID that the guest script reported
 # ("IRQHINT-RESULT: ID pass|fail [REASON]" in DIR/console.txt).  A failed
 # check's log is its own section of the console ("== check ID:" up to its

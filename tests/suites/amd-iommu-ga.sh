@@ -5,7 +5,7 @@
 # kernel as L1 (kvm_amd avic=1, vfio-pci) under -device
 # amd-iommu,intremap=on,ga-vapic=on assigns edu to an L2 through VFIO and
 # a KVM irqfd; tests/guest/avic/iommu_host.py boots it and checks (see its
-# header).  Sourced by scripts/run-tests.sh.  Logs: $LOGDIR/amd-iommu-ga/.
+# header).  Run by tests/tap-suite.sh.  Logs: $LOGDIR/amd-iommu-ga/.
 # IOMMU_GA_SERIES narrows the kernels (default "6.1 6.12");
 # IOMMU_GA_N is the interrupts per phase (default 1000).
 

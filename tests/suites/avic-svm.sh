@@ -2,7 +2,7 @@
 # shellcheck shell=bash
 #
 # AVIC (nested SVM under TCG, issue 13): bare-metal L1 tests.
-# Sourced by scripts/run-tests.sh (which defines result, $BUILD, $ROOT,
+# Run by tests/tap-suite.sh (which defines result, $BUILD, $ROOT,
 # $LOGDIR).
 #
 # The kernel of tests/guest/svm/ (avic.c) is an L1 hypervisor that runs

@@ -8,7 +8,7 @@
 # tests/guest/avic/avic_host.py, which reads QEMU's AVIC counters
 # (query-avic) around each payload and reports its checks in
 # DIR/results.tsv; see its header for what is checked.
-# Sourced by scripts/run-tests.sh (which defines result, $BUILD, $ROOT,
+# Run by tests/tap-suite.sh (which defines result, $BUILD, $ROOT,
 # $LOGDIR).  Logs: $LOGDIR/avic/.
 #
 # AVIC_SERIES and AVIC_MODES (environment) narrow the runs (default "6.1

@@ -7,7 +7,7 @@
 # build's own link of that name in qemu-bundle/ (dangling until
 # trace/trace-events-all is built), and every configure after the first
 # failed with "ln: ... File exists".  Firmware linking must leave what
-# the build puts there alone.  Sourced by scripts/run-tests.sh.  Logs:
+# the build puts there alone.  Run by tests/tap-suite.sh.  Logs:
 # $LOGDIR/configure/.
 
 configure_suite() {

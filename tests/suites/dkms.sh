@@ -10,7 +10,7 @@
 # module signing key dkms makes are all in a temporary directory
 # (--sourcetree/--dkmstree/--installtree, mok_signing_key/mok_certificate),
 # checked against /usr/src and /var/lib/dkms afterwards.
-# Sourced by scripts/run-tests.sh (which defines result, $ROOT, $LOGDIR).
+# Run by tests/tap-suite.sh (which defines result, $ROOT, $LOGDIR).
 # Logs: $LOGDIR/dkms/.
 
 dkms_suite() {

@@ -4,7 +4,7 @@
 # QEMU's manual builds with our pages in it, warnings as errors
 # (scripts/make-docs.sh --check: every page in a toctree, every reference
 # resolved, the QAPI schema's doc comments well formed).  Sourced by
-# scripts/run-tests.sh (which defines result, $BUILD, $ROOT, $LOGDIR).
+# tests/tap-suite.sh (which defines result, $BUILD, $ROOT, $LOGDIR).
 
 docs_suite() {
     local log=$LOGDIR/docs.log t0=$SECONDS

@@ -8,7 +8,7 @@
 # every command answered and a sentinel command after it too
 # (scripts/fuzz-watchdog.py --replay).  The fuzzer itself replays the
 # saved inputs (tests/fuzz/TARGET/*, no suffix) as seeds.  Sourced by
-# scripts/run-tests.sh (which defines result, $BUILD, $ROOT, $LOGDIR).
+# tests/tap-suite.sh (which defines result, $BUILD, $ROOT, $LOGDIR).
 
 fuzz_regress_suite() {
     local trace target name log args objects

@@ -2,7 +2,7 @@
 # shellcheck shell=bash
 #
 # Guest boot tests of the irqhint guest driver against the real device.
-# Sourced by scripts/run-tests.sh (which defines result, $BUILD, $ROOT,
+# Run by tests/tap-suite.sh (which defines result, $BUILD, $ROOT,
 # $LOGDIR, $QTEST_QEMU_BINARY).
 #
 # Runs once per guest kernel, Debian 12's 6.1 and bookworm-backports' 6.12

@@ -2,7 +2,7 @@
 # shellcheck shell=bash
 #
 # IDT shadowing (nested SVM under TCG): bare-metal L1 test kernels.
-# Sourced by scripts/run-tests.sh (which defines result, $BUILD, $ROOT,
+# Run by tests/tap-suite.sh (which defines result, $BUILD, $ROOT,
 # $LOGDIR).
 #
 # tests/guest/svm/ builds one multiboot kernel with the host gcc; each test

@@ -3,7 +3,7 @@
 #
 # Interrupts raised by an iothread: a guest boot test (Debian 12's 6.1
 # kernel) with virtio-blk and virtio-scsi on `-object iothread,id=io0`.
-# Sourced by scripts/run-tests.sh (which defines result, $BUILD, $ROOT,
+# Run by tests/tap-suite.sh (which defines result, $BUILD, $ROOT,
 # $LOGDIR, $QTEST_QEMU_BINARY).
 #
 # With an iothread a disk's requests complete in that thread, so the host

@@ -2,7 +2,7 @@
 # shellcheck shell=bash
 #
 # irqhint under the real libvirt daemon (Debian 12's libvirt 9.0, from
-# scripts/install-deps.sh).  Sourced by scripts/run-tests.sh (which
+# scripts/install-deps.sh).  Run by tests/tap-suite.sh (which
 # defines result, $BUILD, $ROOT, $LOGDIR, $QTEST_QEMU_BINARY).
 #
 # What an operator does, as the operator does it:

@@ -2,7 +2,7 @@
 # shellcheck shell=bash
 #
 # The upstream patch series (`make patches`, manifest patches/series.txt).
-# Sourced by scripts/run-tests.sh (which defines result, $BUILD, $ROOT,
+# Run by tests/tap-suite.sh (which defines result, $BUILD, $ROOT,
 # $LOGDIR).
 #
 # - export: scripts/make-patches.py builds the series from the pristine

@@ -9,7 +9,7 @@
 # value, QEMU must not abort, and enough map changes must have happened
 # during the reads for the run to count.  Without the fix a run saw about
 # 7 reads of 0 (a TLB entry of the old map looked up in the new one) or
-# QEMU aborted in iotlb_to_section().  Sourced by scripts/run-tests.sh.
+# QEMU aborted in iotlb_to_section().  Run by tests/tap-suite.sh.
 # Logs: $LOGDIR/tcg-memmap/.
 
 # shellcheck source=tests/guest/svm/suite-lib.sh

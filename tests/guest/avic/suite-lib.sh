@@ -2,7 +2,7 @@
 # shellcheck shell=bash
 #
 # Shared by tests/suites/avic.sh and tests/suites/amd-iommu-ga.sh (sourced;
-# result() comes from scripts/run-tests.sh).
+# result() comes from tests/tap-suite.sh).
 
 # avic_report TSV LOG: one result() per line "status<TAB>name<TAB>reason"
 # of the results file that avic_host.py / iommu_host.py wrote; the number

@@ -3,7 +3,7 @@
 #
 # What the suites that boot this directory's test kernel share
 # (tests/suites/idt-shadow.sh, tests/suites/avic-svm.sh).  Sourced by
-# them, inside scripts/run-tests.sh (which defines result, $BUILD, $ROOT,
+# them, inside tests/tap-suite.sh (which defines result, $BUILD, $ROOT,
 # $LOGDIR).
 #
 # svm_suite SUITE MONITOR-SCRIPT MONITOR-TIMEOUT BOOTS MONS
