@@ -25,8 +25,14 @@ def main():
     log = os.path.join(sys.argv[1], "meson-logs", "testlog.json")
     passed = failed = 0
     skips = []
-    with open(log) as f:
-        tests = [json.loads(line) for line in f if line.strip()]
+    try:
+        with open(log) as f:
+            tests = [json.loads(line) for line in f if line.strip()]
+    except FileNotFoundError:
+        print(f"FAIL meson ran no test (no {log}): its test assets did not build?")
+        print()
+        print("0 passed, 1 failed")
+        return 1
     for t in tests:
         name, res = t["name"], t["result"]
         own_fail = False
@@ -60,7 +66,7 @@ def main():
             print(f"FAIL {name}: meson reports {res}"
                   f"{' after %.0f s' % t['duration'] if 'duration' in t else ''}"
                   f"{'' if results else ', no TAP results'}")
-        if bad and not own_fail:
+        if bad:
             err = (t.get("stderr") or "").splitlines()[-30:]
             for line in err:
                 print(f"    | {line}")

@@ -25,5 +25,5 @@ meson setup $([ -f "$CHECK/build.ninja" ] && echo --reconfigure) "$CHECK" "$ROOT
 echo "$ROOT" >"$CHECK/irqhint-root"
 
 rm -f "$CHECK/meson-logs/testlog.json"
-meson test -C "$CHECK" --no-rebuild --num-processes 1 "$@"
+meson test -C "$CHECK" --num-processes 1 "$@"
 "$ROOT/scripts/check-summary.py" "$CHECK"

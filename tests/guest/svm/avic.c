@@ -27,7 +27,7 @@
  *                        bypass AVIC for the data accesses after it
  *   avic-migrate         an L2 with vectors pending and one in service,
  *                        held with IF=0 until an NMI (the host migrates
- *                        meanwhile; avic-monitor.py)
+ *                        meanwhile; tests/functional/test_x86_64_avic_svm.py)
  *
  * L1 turns on PAE paging (2 MiB pages, identity) so that nested paging
  * has a format (that of the host at VMRUN).  The L2 guest uses
