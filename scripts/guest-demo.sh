@@ -39,7 +39,7 @@ echo
 
 rc=0
 # vectors=2: one shared queue vector, which Linux does not manage (see
-# tests/suites/iothread.sh), so the driver may move it.
+# tests/functional/test_x86_64_irqhint_iothread.py), so the driver may move it.
 irqhint_run_guest guest-demo 200 \
     -object iothread,id=io0 \
     -blockdev "driver=file,filename=$WORK/disk.img,node-name=disk0" \

@@ -24,7 +24,7 @@
 #
 # Environment:
 #   IRQHINT_GUEST_SERIES  the series when --series is not given; everything
-#                         that calls this script (boot.sh, mkinitramfs.sh,
+#                         that calls this script (irqhint.guest, mkinitramfs.sh,
 #                         the driver's Makefile) follows it
 #   IRQHINT_GUEST_KVER    use this version (e.g. 6.1.0-56-amd64 or
 #                         6.12.95+deb12-amd64) instead of the newest one

@@ -7,6 +7,8 @@ PYTHONPATH=<this directory's parent>:<QEMU source>/python, as the
 Makefile does.
 
     irqhint.cli       command-line helpers (argparse)
+    irqhint.guest     a Linux guest on QEMUMachine with a control channel
+                      (the guest tests, the demo, bench/)
     irqhint.monitor   QMP to a QEMU that listens on a unix socket
     irqhint.qtest     QEMU under -accel qtest: play the guest and the
                       management layer (demo, benchmarks)

@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Guest side of tests/suites/guest-boot.sh (booted by it through
-# tests/guest/irqhint_host.py, with irqhint.load=0 so that this script
+# Guest side of tests/functional/test_x86_64_irqhint_guest.py (booted by it
+# through irqhint.guest, with irqhint.load=0 so that this script
 # loads the driver itself).  Expects 4 vCPUs, -device irqhint and
 # virtio-net-pci (vectors=4) at 00:03.0 on slirp.
 #

@@ -3,7 +3,7 @@
 #
 # Guest-side helpers for the irqhint boot tests, demo and benchmark
 # (busybox sh).  Sourced by the guest scripts; the initramfs holds it as
-# /lib/guest-lib.sh.  The host side is tests/guest/irqhint_host.py, reached
+# /lib/guest-lib.sh.  The host side is python/irqhint/guest.py, reached
 # over the control channel on /dev/ttyS1 (see its protocol).
 
 CTL_DEV=/dev/ttyS1

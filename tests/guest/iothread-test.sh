@@ -1,10 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Guest side of tests/suites/iothread.sh: disk completion interrupts raised
-# by an iothread.  Booted through tests/guest/irqhint_host.py with 2 vCPUs,
-# irqhint.load=0, -device irqhint, -object iothread,id=io0 and, both on io0
-# with vectors=2 (why: tests/suites/iothread.sh),
+# Guest side of tests/functional/test_x86_64_irqhint_iothread.py: disk
+# completion interrupts raised by an iothread.  Booted through irqhint.guest
+# with 2 vCPUs, irqhint.load=0, -device irqhint, -object iothread,id=io0
+# and, both on io0 with vectors=2 (why: that test's doc),
 #   virtio-blk-pci  at 00:04.0 (a disk: /dev/vdX)
 #   virtio-scsi-pci at 00:05.0 (a scsi-hd: /dev/sdX)
 # QEMU runs pinned to host CPU slot 0; the host pins io0 on request.

@@ -1,10 +1,14 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""Host side of the irqhint guest boot tests, the demo and the benchmark.
+"""A Linux guest of QEMU's, booted with a control channel: the launcher
+of every Linux guest test, the demo and the benchmarks.
 
-Boots the guest with tests/guest/boot.sh and serves requests that the guest
-makes over a control channel: a second serial port (ttyS1 in the guest,
-a unix socket here).  The guest side is tests/guest/guest-lib.sh.
+QEMU runs as a qemu.machine.QEMUMachine (QEMU's own launcher, and its
+QMP client), pinned to one host CPU, the first this process may use, so
+that every thread that raises an interrupt runs there and hints are
+deterministic.  The console (COM1) goes to a file; the second serial
+port (ttyS1 in the guest) is a control channel over which the guest
+script (tests/guest/guest-lib.sh is its side) asks this side to act.
 
 Protocol, one line each way ("\\n"-terminated):
     guest -> host   REQ SEQ COMMAND [ARGS]   a request; answered in order
@@ -27,23 +31,25 @@ Commands (see Session.handlers):
                    other); answers "K@HOSTCPU"
     pin-iothread ID S  pins iothread ID's thread (query-iothreads) to host
                    CPU slot S; answers "ID:TID@HOSTCPU"
+    pin-main S     pins QEMU's main thread to host CPU slot S
     sources        answers "DEV.FN/INDEX@HOSTCPU->APICIDS ..." for every
                    published source (query-irqhint)
     sleep-host S   the host sleeps S seconds (pacing; answers after)
 
-Usage as a program:
-    irqhint_host.py [--qemu Q] --initrd I --log L [--append A]...
-                    [--timeout S] [--transcript F] [--boot-log F] [--echo]
-                    [-- QEMU ARGS]
-Exit status: boot.sh's (the guest script's status, 124 timeout, ...).
+The guest script ends with a line "IRQHINT-TEST-EXIT: N" on the console
+and powers off; N is the session's status.  Otherwise: 124 timeout,
+123 QEMU failed, 125 no IRQHINT-TEST-EXIT line, 126 QEMU did not start.
 
-QEMU (and so every thread that raises an interrupt) runs pinned to one host
-CPU, the first this process may use, so that hints are deterministic.
+As a program (python3 -m irqhint.guest):
+    [--qemu Q] [--kernel K] --initrd I --log L [--append A]... [--smp N]
+    [--timeout S] [--transcript F] [--boot-log F] [--echo] [-- QEMU ARGS]
+exits with the session's status.
 """
 
 import argparse
 import json
 import os
+import re
 import select
 import shutil
 import socket
@@ -52,9 +58,51 @@ import sys
 import tempfile
 import time
 
-from irqhint.monitor import Monitor
+from qemu.machine import QEMUMachine
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+EXIT_TIMEOUT, EXIT_QEMU, EXIT_NO_RESULT, EXIT_NO_START = 124, 123, 125, 126
+
+
+def default_qemu():
+    build = subprocess.run([os.path.join(ROOT, "configure"), "--print-builddir"],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    return os.path.join(build, "qemu-system-x86_64")
+
+
+def default_kernel():
+    return subprocess.run([os.path.join(ROOT, "scripts", "guest-kernel.sh"), "--get",
+                           "vmlinuz"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+def fw_dir(qemu):
+    """The firmware directory of the build QEMU belongs to, if any."""
+    base = os.path.dirname(os.path.abspath(qemu))
+    for d in (os.path.join(base, "qemu-bundle", "usr", "local", "share", "qemu"),
+              os.path.join(base, "pc-bios")):
+        if os.path.exists(os.path.join(d, "bios-256k.bin")):
+            return d
+    return None
+
+
+def linux_args(kernel, initrd, console, append="", smp=4, mem=512, machine="q35",
+               cpu=None, qemu=None):
+    """QEMU arguments that boot KERNEL + INITRD under TCG, console (COM1)
+    to the file CONSOLE; for QEMUMachine (which adds -display none and
+    its QMP monitor)."""
+    args = ["-machine", machine, "-accel", "tcg", "-smp", str(smp), "-m", str(mem),
+            "-kernel", kernel, "-initrd", initrd,
+            "-append", f"console=ttyS0 panic=-1 oops=panic loglevel=7 {append}".strip(),
+            "-nodefaults", "-no-reboot",
+            "-chardev", f"file,id=con,path={console}", "-serial", "chardev:con"]
+    fw = fw_dir(qemu) if qemu else None
+    if fw:
+        args += ["-L", fw]
+    if cpu:
+        args += ["-cpu", cpu]
+    return args
 
 
 def usable_cpus():
@@ -66,8 +114,9 @@ class Session:
 
     def __init__(self, initrd, log, qemu=None, append=(), qemu_args=(),
                  timeout=300, smp=4, transcript=None, out=None, echo=False,
-                 boot_log=None):
+                 boot_log=None, kernel=None):
         self.initrd = initrd
+        self.kernel = kernel
         self.log = log
         self.qemu = qemu
         self.append = list(append)
@@ -83,8 +132,7 @@ class Session:
         self.other_cpu = cpus[1] if len(cpus) > 1 else None
         self.placement = {}
         self.dir = tempfile.mkdtemp(prefix="irqhint-guest-")
-        self.proc = None
-        self.qmp = None
+        self.vm = None
         self.ctl = None
         self.handlers = {
             "place": self.h_place,
@@ -104,43 +152,41 @@ class Session:
             self.transcript.write(f"{time.monotonic():.3f} {text}\n")
             self.transcript.flush()
 
-    def start(self):
-        self.qmp_path = os.path.join(self.dir, "qmp.sock")
+    def start(self, machine=None):
+        """Launch QEMU paused (-S), connect the control channel, run it.
+        MACHINE: a QEMUMachine to use (a functional test's self.vm), not
+        yet launched; by default one of our own."""
         ctl_path = os.path.join(self.dir, "ctl.sock")
-        cmd = ["taskset", "-c", str(self.raise_cpu),
-               os.path.join(HERE, "boot.sh"),
-               "--initrd", self.initrd, "--log", self.log,
-               "--qmp", self.qmp_path, "--timeout", str(self.timeout),
-               "--smp", str(self.smp)]
-        if not self.echo:
-            cmd.append("--quiet")
-        if self.qemu:
-            cmd += ["--qemu", self.qemu]
-        for a in self.append:
-            cmd += ["--append", a]
-        # wait=on: QEMU starts the guest only once we are connected.
-        cmd += ["--", "-serial", f"unix:{ctl_path},server=on,wait=on"]
-        cmd += self.qemu_args
-        self.note("start " + " ".join(cmd))
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
-                                     stderr=self.boot_log)
+        qemu = self.qemu or default_qemu()
+        kernel = self.kernel or default_kernel()
+        wrapper = ["taskset", "-c", str(self.raise_cpu)]
+        if machine is None:
+            machine = QEMUMachine(qemu, wrapper=wrapper, base_temp_dir=self.dir,
+                                  log_dir=self.dir)
+        else:
+            # Pin QEMU as our own launch would.
+            machine._wrapper = wrapper      # pylint: disable=protected-access
+        self.vm = machine
+        if os.path.exists(self.log):
+            os.unlink(self.log)
+        os.makedirs(os.path.dirname(os.path.abspath(self.log)), exist_ok=True)
+        open(self.log, "w").close()
+        self.vm.add_args(*linux_args(kernel, self.initrd, self.log, " ".join(self.append),
+                                     self.smp, qemu=qemu),
+                         "-serial", f"unix:{ctl_path},server=on,wait=off", "-S",
+                         *self.qemu_args)
+        self.note("start " + " ".join(self.vm.args))
+        self.deadline = time.monotonic() + self.timeout
+        try:
+            self.vm.launch()
+        except Exception as e:
+            log = self.vm.get_log() or ""
+            raise RuntimeError(f"QEMU did not start: {e}: {log.strip()[-800:]}") from e
         self.ctl = self._connect(ctl_path)
-        self.qmp = Monitor(self._wait_path(self.qmp_path), proc=self.proc)
         self.ctl_buf = b""
-
-    def _wait_path(self, path):
-        deadline = time.monotonic() + 60
-        while not os.path.exists(path):
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"boot.sh exited ({self.proc.returncode}) "
-                                   "before QEMU listened")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"QEMU did not create {path}")
-            time.sleep(0.05)
-        return path
+        self.vm.cmd("cont")
 
     def _connect(self, path):
-        self._wait_path(path)
         deadline = time.monotonic() + 60
         while True:
             s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -149,7 +195,7 @@ class Session:
                 return s
             except OSError:
                 s.close()
-                if self.proc.poll() is not None or time.monotonic() > deadline:
+                if not self.vm.is_running() or time.monotonic() > deadline:
                     raise
                 time.sleep(0.05)
 
@@ -157,16 +203,33 @@ class Session:
         self.note("> " + line)
         self.ctl.sendall((line + "\n").encode())
 
+    def _echo(self):
+        if not self.echo:
+            return
+        with open(self.log, "rb") as f:
+            f.seek(self.echoed)
+            data = f.read()
+        self.echoed += len(data)
+        if data:
+            sys.stdout.write(data.decode(errors="replace"))
+            sys.stdout.flush()
+
     def serve(self):
-        """Answer requests until QEMU exits; returns boot.sh's status."""
+        """Answer requests until QEMU exits or the time is up; the
+        session's status (see the module's doc)."""
         eof = False
-        while True:
+        self.echoed = 0
+        while self.vm.is_running():
+            self._echo()
+            if time.monotonic() > self.deadline:
+                self.note("timeout")
+                self.vm.kill()
+                return EXIT_TIMEOUT
             if eof:
-                return self.proc.wait()
+                time.sleep(0.2)
+                continue
             r, _, _ = select.select([self.ctl], [], [], 0.5)
             if not r:
-                if self.proc.poll() is not None:
-                    return self.proc.returncode
                 continue
             data = self.ctl.recv(65536)
             if not data:
@@ -176,6 +239,21 @@ class Session:
             while b"\n" in self.ctl_buf:
                 raw, self.ctl_buf = self.ctl_buf.split(b"\n", 1)
                 self.handle(raw.decode(errors="replace").rstrip("\r"))
+        try:
+            self.vm.shutdown()
+        except Exception:           # it powered off: its QMP is gone
+            pass
+        self._echo()
+        rc = self.vm.exitcode()
+        if rc != 0:
+            self.note(f"QEMU exited with status {rc}: {(self.vm.get_log() or '')[-500:]}")
+            return EXIT_QEMU
+        with open(self.log, errors="replace") as f:
+            status = re.findall(r"^IRQHINT-TEST-EXIT: (\d+)", f.read(), re.M)
+        if not status:
+            self.note(f"no IRQHINT-TEST-EXIT line in {self.log}")
+            return EXIT_NO_RESULT
+        return int(status[-1])
 
     def handle(self, line):
         self.note("< " + line)
@@ -204,27 +282,27 @@ class Session:
         if self.other_cpu is None:
             raise RuntimeError("placement needs two host CPUs, this process "
                                "may use one")
-        vcpus = self.qmp.cmd("query-cpus-fast")
+        vcpus = self.cmd("query-cpus-fast")
         for v in vcpus:
             i = v["cpu-index"]
             host = self.raise_cpu if i == k else self.other_cpu
-            self.qmp.cmd("irqhint-set-placement", **{"cpu-index": i,
+            self.cmd("irqhint-set-placement", **{"cpu-index": i,
                                                      "host-cpu": host})
             self.placement[i] = host
         return f"raise={self.raise_cpu} other={self.other_cpu}"
 
     def h_clear(self, arg):
-        self.qmp.cmd("irqhint-clear-placement")
+        self.cmd("irqhint-clear-placement")
         self.placement = {}
         return ""
 
     def h_qmp(self, arg):
         name, _, js = arg.partition(" ")
         args = json.loads(js) if js.strip() else {}
-        return json.dumps(self.qmp.cmd(name, **args), separators=(",", ":"))
+        return json.dumps(self.cmd(name, **args), separators=(",", ":"))
 
     def h_hmp(self, arg):
-        for line in self.qmp.hmp(arg).rstrip("\n").split("\n"):
+        for line in self.hmp(arg).rstrip("\n").split("\n"):
             self.out(line.rstrip("\r"))
         return ""
 
@@ -239,7 +317,7 @@ class Session:
         # in the guest's re-pin latency (bench/locality.sh).
         if not getattr(self, "vcpu_tids", None):
             self.vcpu_tids = {v["cpu-index"]: v["thread-id"]
-                              for v in self.qmp.cmd("query-cpus-fast")}
+                              for v in self.cmd("query-cpus-fast")}
         done = []
         # The wall clock before the first re-pin, the one QEMU's trace
         # log (-msg timestamp=on) uses: bench/locality.sh times the
@@ -263,7 +341,7 @@ class Session:
     def h_place_one(self, arg):
         k, slot = arg.split()
         host = self.slot_cpu(slot)
-        self.qmp.cmd("irqhint-set-placement", **{"cpu-index": int(k),
+        self.cmd("irqhint-set-placement", **{"cpu-index": int(k),
                                                  "host-cpu": host})
         self.placement[int(k)] = host
         return f"{k}@{host}"
@@ -273,7 +351,7 @@ class Session:
         devices' interrupts under TCG) to host CPU slot 0 or 1; the reply
         ends with the wall clock before the re-pin, as pin's does."""
         host = self.slot_cpu(arg.strip())
-        vcpu = self.qmp.cmd("query-cpus-fast")[0]["thread-id"]
+        vcpu = self.cmd("query-cpus-fast")[0]["thread-id"]
         with open(f"/proc/{vcpu}/status") as f:
             main = next(int(line.split()[1]) for line in f
                         if line.startswith("Tgid:"))
@@ -286,7 +364,7 @@ class Session:
         thread that raises its devices' completion interrupts."""
         name, slot = arg.split()
         host = self.slot_cpu(slot)
-        for t in self.qmp.cmd("query-iothreads"):
+        for t in self.cmd("query-iothreads"):
             if t["id"] == name:
                 os.sched_setaffinity(t["thread-id"], {host})
                 return f"{name}:{t['thread-id']}@{host}"
@@ -294,7 +372,7 @@ class Session:
 
     def h_sources(self, arg):
         """Each published source's last raising host CPU and hint."""
-        info = self.qmp.cmd("query-irqhint")
+        info = self.cmd("query-irqhint")
         return " ".join(
             f"{s['devfn'] >> 3:02x}.{s['devfn'] & 7}/{s['index']}"
             f"@{s.get('host-cpu', '?')}->{','.join(map(str, s['hint']))}"
@@ -304,18 +382,22 @@ class Session:
         time.sleep(float(arg))
         return ""
 
+    def cmd(self, name, **args):
+        return self.vm.cmd(name, args_dict=args)
+
+    def hmp(self, line):
+        return self.cmd("human-monitor-command", **{"command-line": line})
+
     def close(self):
-        if self.qmp:
-            self.qmp.close()
         if self.ctl:
             self.ctl.close()
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
+        if self.vm is not None and self.vm.is_running():
             try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+                self.vm.shutdown(timeout=15)
+            except Exception:       # killed: nothing more to do
+                pass
+        if self.boot_log and self.vm is not None:
+            self.boot_log.write(self.vm.get_log() or "")
         if self.transcript:
             self.transcript.close()
         if self.boot_log:
@@ -331,26 +413,27 @@ def main():
         argv, extra = argv[:i], argv[i + 1:]
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--qemu")
+    ap.add_argument("--kernel")
     ap.add_argument("--initrd", required=True)
     ap.add_argument("--log", required=True)
     ap.add_argument("--append", action="append", default=[])
     ap.add_argument("--timeout", type=int, default=300)
     ap.add_argument("--smp", type=int, default=4)
     ap.add_argument("--transcript", help="log of the control channel")
-    ap.add_argument("--boot-log", help="boot.sh's messages go here, "
-                    "not to stderr")
+    ap.add_argument("--boot-log", help="QEMU's own output goes here")
     ap.add_argument("--echo", action="store_true",
                     help="copy the console to stdout")
     a = ap.parse_args(argv)
     s = Session(a.initrd, a.log, qemu=a.qemu, append=a.append,
                 qemu_args=extra, timeout=a.timeout, smp=a.smp,
-                transcript=a.transcript, echo=a.echo, boot_log=a.boot_log)
+                transcript=a.transcript, echo=a.echo, boot_log=a.boot_log,
+                kernel=a.kernel)
     try:
         s.start()
         rc = s.serve()
     except Exception as e:
-        print(f"irqhint_host: {e}", file=sys.stderr)
-        rc = 126
+        print(f"irqhint.guest: {e}", file=sys.stderr)
+        rc = EXIT_NO_START
     finally:
         s.close()
     sys.exit(rc)
