@@ -27,12 +27,14 @@ ROOT = os.environ.get("IRQHINT_ROOT") or \
     os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def prepare(work, series, script, extra_modules="", fake=False, files=()):
-    """Fetch the kernel of SERIES, build the driver and an initramfs in
-    WORK that runs SCRIPT; (kernel, initrd).  A failure raises, with the
-    last lines of WORK/prepare.log."""
+def prepare(work, series, script, extra_modules="", fake=False, files=(), ko=None):
+    """Fetch the kernel of SERIES, build the driver (or take KO, a built
+    irqhint.ko) and an initramfs in WORK that runs SCRIPT; (kernel,
+    initrd).  A failure raises, with the last lines of WORK/prepare.log."""
     os.makedirs(work, exist_ok=True)
     env = dict(os.environ, IRQHINT_GUEST_SERIES=series, EXTRA_MODULES=extra_modules)
+    if ko:
+        env["IRQHINT_KO"] = ko
     if not fake:
         env["FAKE_KO"] = "none"
     initrd = os.path.join(work, "initrd.cpio.gz")
