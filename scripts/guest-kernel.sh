@@ -163,26 +163,12 @@ else
 fi
 log "guest kernel $KVER"
 
-# download PACKAGE: the newest cached .deb of PACKAGE (fetched if none).
+# download PACKAGE: its .deb (the candidate version), fetched with apt into
+# the functional-test framework's asset cache and checked against the
+# SHA-256 of apt's lists (scripts/debian-asset.sh).
 download() {
-    local debdir=$CACHE/deb f found=
-    mkdir -p "$debdir"
-    for f in "$debdir/$1"_*.deb; do
-        [ -f "$f" ] && found=$f
-    done
-    if [ -z "$found" ]; then
-        log "apt-get download $1"
-        # Run as root: the _apt sandbox user may not write to $HOME.
-        if ! (cd "$debdir" && apt-get download -qq -o APT::Sandbox::User=root "$1" >&2); then
-            apt_update
-            (cd "$debdir" && apt-get download -qq -o APT::Sandbox::User=root "$1" >&2)
-        fi
-        for f in "$debdir/$1"_*.deb; do
-            [ -f "$f" ] && found=$f
-        done
-        [ -n "$found" ] || die "apt-get download left no $1 .deb"
-    fi
-    echo "$found"
+    log "asset $1"
+    "$(dirname "$0")/debian-asset.sh" "$1"
 }
 
 if [ "$series" = 6.1 ]; then

@@ -24,8 +24,9 @@
 #   --refresh    forget the cached result and fetch again
 #
 # The result is written to $CACHE/vmm.env, where
-# CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/irqhint/guest; the .debs are kept
-# in $CACHE/deb (shared with scripts/guest-kernel.sh).
+# CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/irqhint/guest; the .debs are test
+# assets (scripts/debian-asset.sh: the functional-test asset cache, checked
+# against apt's SHA-256).
 set -euo pipefail
 
 CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/irqhint/guest
@@ -92,7 +93,7 @@ fi
 
 [ "$(id -u)" = 0 ] || die "must run as root (apt-get download, apt-get update)"
 export DEBIAN_FRONTEND=noninteractive
-mkdir -p "$CACHE/deb"
+mkdir -p "$CACHE"
 
 apt_updated=0
 apt_update() {
@@ -160,31 +161,15 @@ while [ ${#queue[@]} -gt 0 ]; do
     mapfile -t -O "${#queue[@]}" queue < <(pkg_deps "$p=$v")
 done
 
-# cached_deb PKG VERSION: its .deb in the cache, if there.
-cached_deb() {
-    local f
-    for f in "$CACHE/deb/${1}_${2//:/%3a}"_*.deb; do
-        [ -f "$f" ] && { echo "$f"; return 0; }
-    done
-    return 0
-}
-
 ROOT=$CACHE/vmm-${QVER//:/_}
 rm -rf "$ROOT.tmp"
 mkdir -p "$ROOT.tmp"
 for pv in "${pkgs[@]}"; do
     p=${pv%%=*}
     v=${pv#*=}
-    found=$(cached_deb "$p" "$v")
-    if [ -z "$found" ]; then
-        log "apt-get download $pv"
-        if ! (cd "$CACHE/deb" && apt-get download -qq -o APT::Sandbox::User=root "$pv" >&2); then
-            apt_update
-            (cd "$CACHE/deb" && apt-get download -qq -o APT::Sandbox::User=root "$pv" >&2)
-        fi
-        found=$(cached_deb "$p" "$v")
-        [ -n "$found" ] || die "apt-get download left no $pv .deb"
-    fi
+    # Fetched with apt into the functional-test asset cache, checked
+    # against apt's SHA-256 (scripts/debian-asset.sh).
+    found=$("$(dirname "$0")/debian-asset.sh" "$pv") || die "no $pv"
     dpkg -x "$found" "$ROOT.tmp"
     echo "$p $v" >> "$ROOT.tmp/packages.txt"
 done

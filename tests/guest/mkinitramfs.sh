@@ -68,11 +68,15 @@ need_cmd() {
 need_cmd cpio cpio
 need_cmd gzip gzip
 # busybox-static ships a static /bin/busybox; the plain busybox package's
-# is dynamic and would need the libc in the image.
-pkg_installed busybox-static || apt_install busybox-static
-pkg_installed busybox-static || die "could not install busybox-static"
-BUSYBOX=/bin/busybox
-[ -x "$BUSYBOX" ] || die "$BUSYBOX missing"
+# is dynamic and would need the libc in the image.  Its .deb is a test
+# asset (scripts/debian-asset.sh: fetched with apt into the functional-test
+# asset cache, checked against apt's SHA-256), unpacked here; nothing is
+# installed on the host.
+bbdeb=$("$REPO/scripts/debian-asset.sh" busybox-static) || die "no busybox-static package"
+bbdir=$(mktemp -d)
+dpkg -x "$bbdeb" "$bbdir"
+BUSYBOX=$bbdir/bin/busybox
+[ -x "$BUSYBOX" ] || die "busybox-static's .deb has no /bin/busybox"
 
 if [ -z "${MODDIR:-}" ]; then
     MODDIR=$("$REPO/scripts/guest-kernel.sh" --get moddir)
@@ -111,7 +115,7 @@ fi
 [ "$FAKE_KO" = none ] || check_ko "$FAKE_KO"
 
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+trap 'rm -rf "$work" "$bbdir"' EXIT
 root=$work/root
 mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,run,etc,root,lib/modules}
 
