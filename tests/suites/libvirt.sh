@@ -27,6 +27,13 @@
 #     removes exactly what was installed.
 # Everything is cleaned up on the way out, also on failure or interrupt.
 # Logs: $LOGDIR/libvirt/.
+#
+# Why this one stays a script and not a functional test: here libvirtd is
+# the launcher.  It starts QEMU itself (as libvirt-qemu, from the domain
+# XML, with its own QMP connection), so the functional framework's
+# launcher and QMP client (QEMUMachine, self.vm) cannot hold that QEMU;
+# the test drives libvirt as an operator does, through virsh, and meson
+# runs it like every other test (tests/tap-suite.sh, TAP).
 
 libvirt_suite() {
     local dir=$LOGDIR/libvirt t="libvirt"
