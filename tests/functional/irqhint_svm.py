@@ -237,6 +237,18 @@ if QemuSystemTest is not None:
             self.assertTrue(line.startswith("IDTS-RESULT: PASS") and rc == PASS_STATUS,
                             f"{line} (status {rc}): " + "; ".join(fails[:5]))
 
+        def migrate(self, src, name, append, state):
+            """Migrate SRC (launched, its kernel ready) through the file
+            STATE into a new VM NAME booted with APPEND (-incoming defer,
+            paused); SRC is shut down.  The destination and its COM1 file."""
+            migrate_to_file(src, state)
+            src.shutdown()
+            dst, serial = self.svm_vm(name, append, extra=["-incoming", "defer", "-S"])
+            dst.launch()
+            st = migrate_from_file(dst, state)
+            check(st == "completed", f"incoming migration: {st}")
+            return dst, serial
+
         def refused(self, regex, *args):
             """QEMU must refuse ARGS at start-up: status 1 and a message
             matching REGEX."""

@@ -15,8 +15,8 @@ guest, and feed hostile cpu/avic streams to a destination.
 import os
 import time
 
-from irqhint_svm import (SvmKernelTest, add_boots, check, hmp, migrate_from_file,
-                         migrate_to_file, subsection, wait_pass, wait_serial)
+from irqhint_svm import (SvmKernelTest, add_boots, check, hmp, migrate_to_file,
+                         subsection, wait_pass, wait_serial)
 
 ON = "qemu64,svm=on,npt=on,avic=on"
 OFF = "qemu64,svm=on,npt=on"
@@ -118,14 +118,7 @@ class AvicSvm(SvmKernelTest):
               f"source, stopped mid-VMRUN: active {c['active']}, "
               f"{c['avic-vmruns']} VMRUNs with AVIC, {c['deliveries']} "
               f"delivered, {c['vmexits']} #VMEXITs (expected true, 1, 0, 0)")
-        migrate_to_file(src, state)
-        src.shutdown()
-
-        dst, serial = self.svm_vm("avic-migrate-dst", "avic-migrate halt",
-                                  extra=["-incoming", "defer", "-S"])
-        dst.launch()
-        st = migrate_from_file(dst, state)
-        check(st == "completed", f"incoming migration: {st}")
+        dst, serial = self.migrate(src, "avic-migrate-dst", "avic-migrate halt", state)
         c = self.avic(dst)
         check(c["active"], f"destination: AVIC active {c['active']}")
         dst.cmd("cont")

@@ -14,8 +14,8 @@ streams.  The refusal tests are QEMU start-ups only.
 import os
 import time
 
-from irqhint_svm import (SvmKernelTest, add_boots, check, hmp, migrate_from_file,
-                         migrate_to_file, subsection, wait_pass, wait_serial)
+from irqhint_svm import (SvmKernelTest, add_boots, check, hmp, migrate_to_file,
+                         subsection, wait_pass, wait_serial)
 
 ON = "qemu64,svm=on,idt-shadow=on"
 OFF = "qemu64,svm=on"
@@ -111,14 +111,7 @@ class IdtShadow(SvmKernelTest):
         check(before["active"] and before["direct"] > 0 and before["exits"] == 0,
               f"source, stopped mid-VMRUN: active, {before['direct']} direct, "
               f"{before['exits']} exits")
-        migrate_to_file(src, state)
-        src.shutdown()
-
-        dst, serial = self.svm_vm("migrate-dst", "migrate idts=1 halt",
-                                  extra=["-incoming", "defer", "-S"])
-        dst.launch()
-        st = migrate_from_file(dst, state)
-        check(st == "completed", f"incoming migration: {st}")
+        dst, serial = self.migrate(src, "migrate-dst", "migrate idts=1 halt", state)
         after = self.counters(dst)
         check(all(after[k] == before[k] for k in ("active", "direct", "exits", "errors")),
               f"destination: active {after['active']}, {after['direct']} direct, "
@@ -156,13 +149,7 @@ class IdtShadow(SvmKernelTest):
         vm, serial = self.held_source("held-src")
         self.check_held(vm, "held, guest spinning with IF=0")
         if migrate:
-            migrate_to_file(vm, state)
-            vm.shutdown()
-            vm, serial = self.svm_vm("held-dst", "held idts=1 halt",
-                                     extra=["-incoming", "defer", "-S"])
-            vm.launch()
-            st = migrate_from_file(vm, state)
-            check(st == "completed", f"incoming migration: {st}")
+            vm, serial = self.migrate(vm, "held-dst", "held idts=1 halt", state)
             self.check_held(vm, "destination")
             vm.cmd("cont")
             time.sleep(0.3)
