@@ -13,17 +13,3 @@ GimInfo *qmp_query_gim(const char *qdev, Error **errp)
     error_setg(errp, "gim support is not compiled into this binary");
     return NULL;
 }
-
-GimBenchResult *qmp_x_gim_bench(const char *qdev, int64_t irq, int64_t count,
-                                bool has_ring, bool ring, Error **errp)
-{
-    error_setg(errp, "gim support is not compiled into this binary");
-    return NULL;
-}
-
-GimStressResult *qmp_x_gim_stress(const char *qdev, int64_t count,
-                                  int64_t seed, Error **errp)
-{
-    error_setg(errp, "gim support is not compiled into this binary");
-    return NULL;
-}

@@ -14,8 +14,7 @@
  *     -> a record in the inactive log ring, with a log MSI-X.
  *
  * The register map is in include/standard-headers/misc/gim.h and
- * docs/specs/gim.rst.  Monitor commands: gim-qmp.c, gim-hmp.c; test aids:
- * gim-testaids.c.
+ * docs/specs/gim.rst.  Monitor commands: gim-qmp.c, gim-hmp.c.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -38,6 +37,32 @@
 #define GIM_DEFAULT_IFACES  4
 
 QEMU_BUILD_BUG_ON(sizeof(struct gim_log_record) != GIM_LOG_RECORD_SIZE);
+
+/* Why routing an input message gave no output. */
+typedef enum GIMDrop {
+    GIM_DROP_NONE,              /* routed */
+    GIM_DROP_DISABLED,          /* GIM is disabled */
+    GIM_DROP_IRQ,               /* interrupt number beyond the entries */
+    GIM_DROP_FN,                /* the route's function is DROP */
+    GIM_DROP_UNKNOWN_FN,        /* the route's function is unknown */
+    GIM_DROP_TARGET,            /* no target inside the table */
+} GIMDrop;
+
+/* What one input message routes to (gim_route_input). */
+typedef struct GIMOutputs {
+    GIMDrop drop;
+    unsigned irq;
+    uint32_t fn;
+    unsigned guest;
+    unsigned dest;              /* the route's destination */
+    uint32_t dest_mask;         /* the route's MULTICAST mask */
+    uint32_t ignored;           /* MULTICAST destinations beyond the table */
+    unsigned vector;
+    bool coalesce;              /* COALESCE: not again while pending */
+    /* The outputs: (guest, dests[n], vector) for n < nr_dests. */
+    unsigned nr_dests;
+    uint8_t dests[GIM_MULTICAST_DESTS];
+} GIMOutputs;
 
 bool gim_enabled(GIMState *s)
 {
@@ -168,7 +193,8 @@ static void gim_log(GIMState *s, unsigned guest, unsigned dest,
     gim_notify(s, GIM_MSIX_LOG(s->nr_ifaces));
 }
 
-int gim_find_iface(GIMState *s, unsigned guest, unsigned dest)
+/* The interface running (@guest, @dest), or -1. */
+static int gim_find_iface(GIMState *s, unsigned guest, unsigned dest)
 {
     uint32_t want = GIM_RUNNING_VALID | GIM_TARGET(guest, dest);
 
@@ -232,7 +258,11 @@ static uint32_t gim_multicast_valid(GIMState *s)
            (1u << s->table_dests) - 1;
 }
 
-bool gim_route_input(GIMState *s, uint32_t msg, GIMOutputs *o)
+/*
+ * Route @msg as it would be routed now: fill @o and return whether it
+ * gives outputs.  Changes nothing and logs nothing (gim_post() does).
+ */
+static bool gim_route_input(GIMState *s, uint32_t msg, GIMOutputs *o)
 {
     unsigned src_vector = (msg & GIM_MSG_VECTOR_MASK) >> GIM_MSG_VECTOR_SHIFT;
     uint32_t valid = gim_multicast_valid(s);
@@ -327,7 +357,8 @@ static void gim_drop(GIMState *s, uint32_t msg, const GIMOutputs *o)
     s->cnt_dropped++;
 }
 
-void gim_post(GIMState *s, uint32_t msg)
+/* Post one input message, as a doorbell write does. */
+static void gim_post(GIMState *s, uint32_t msg)
 {
     GIMOutputs o;
     bool routed;
@@ -755,16 +786,6 @@ static const MemoryRegionOps gim_regs_ops = {
         .max_access_size = 4,
     },
 };
-
-uint32_t gim_reg_read(GIMState *s, hwaddr addr)
-{
-    return gim_regs_read(s, addr, 4);
-}
-
-void gim_reg_write(GIMState *s, hwaddr addr, uint32_t val)
-{
-    gim_regs_write(s, addr, val, 4);
-}
 
 /*
  * The doorbell behaves like memory-mapped MSI hardware: every write is
