@@ -9,7 +9,9 @@ Makefile does.
     irqhint.cli       command-line helpers (argparse)
     irqhint.guest     a Linux guest on QEMUMachine with a control channel
                       (the guest tests, the demo, bench/)
-    irqhint.monitor   QMP to a QEMU that listens on a unix socket
+    irqhint.l1        an L1 hypervisor on QEMUMachine: console, bounded QMP
+    irqhint.avic      the AVIC test's host side (L1 KVM + avic-vmm)
+    irqhint.iommu_ga  the AMD IOMMU guest-mode test's host side
     irqhint.qtest     QEMU under -accel qtest: play the guest and the
                       management layer (demo, benchmarks)
 """

@@ -27,9 +27,11 @@ Kinds (thin adapters around the project's existing tests):
               round trips all came back and the exit line appeared.
   avic        tests/guest/avic/avic_host.py (L1 KVM + avic-vmm; the VMM
               checks every interrupt arrived exactly once, avic_host.py
-              reads query-avic around each payload).
+              reads query-avic around each payload; python/irqhint/avic.py,
+              the code of make check's test_x86_64_avic.py).
   iommu       tests/guest/avic/iommu_host.py (edu through VFIO to L2
-              behind amd-iommu, running and halted vCPU, --ga on|off).
+              behind amd-iommu, running and halted vCPU, --ga on|off;
+              python/irqhint/iommu_ga.py).
   idt-shadow  tests/guest/svm's test kernel, test "direct" (guest A's
               device vector, a self-IPI, delivered straight to L2 under
               IDT shadowing, N times in one VMRUN), QEMUMachine; the
@@ -428,8 +430,12 @@ def kind_iommu(a, out):
         console = open(os.path.join(d, "console.log"), errors="replace").read()
     except OSError:
         pass
-    crash = qemu_crash("\n".join(ln for ln in console.splitlines()
-                                 if ln.startswith("qemu-")))
+    err = ""
+    try:
+        err = open(os.path.join(d, "qemu.err"), errors="replace").read()
+    except OSError:
+        pass
+    crash = qemu_crash(err)
     received = None if sent is None else sent - lost + dup
     xcheck = ("each MSI counted once by the VMM (running and halted vCPU); "
               "query-amd-iommu-ga doorbells/GA log records and query-avic checked "

@@ -53,6 +53,11 @@ hang: the console, `info lapic` of each vCPU and `info registers -a`
 stacks (gdb) are saved into DIR/hang/ (and copied to --hang-dir/vmm-TIME
 when given).
 
+QEMU (--qemu: a binary, or the soak runner's wrapper that execs one) is
+a qemu.machine.QEMUMachine (python/irqhint/l1.py, as for the AVIC tests):
+COM1 is its console socket, QMP goes through its client, every command
+bounded; QEMU's stdout and stderr are in RUNDIR/qemu.err.
+
 Usage:
     vmm_host.py --qemu QEMU [--fw FWDIR] --dir RUNDIR [--timeout SECS]
                 [--series 6.1|6.12] [--avic on|off] [--n N] [--mb M]
@@ -67,78 +72,22 @@ import json
 import os
 import queue
 import shutil
-import socket
 import subprocess
 import sys
-import tempfile
-import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
+sys.path.insert(0, os.path.join(REPO, "tests", "guest", "avic"))
+from avic_host import add_python_paths  # noqa: E402  pylint: disable=wrong-import-position
+
+add_python_paths()
+from irqhint import l1  # noqa: E402  pylint: disable=wrong-import-position
 COUNTERS = ("vmruns", "avic-vmruns", "vmexits", "deliveries", "ipis",
             "doorbells", "incomplete-ipi", "noaccel", "errors")
 # kvm_apicv_inhibit_changed reason KVM sets on every new VM and clears
 # when it gets its irqchip (6.1 and 6.12 both number it 2).
 INHIBIT_ABSENT = 2
-
-
-class Qmp:
-    """A bounded QMP client (QEMU may have other clients: the runner's)."""
-
-    def __init__(self, path, proc, timeout=60):
-        self.f = None
-        self.sock = None
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                s = socket.socket(socket.AF_UNIX)
-                s.connect(path)
-                break
-            except OSError:
-                s.close()
-                time.sleep(0.1)
-        else:
-            return
-        s.settimeout(timeout)
-        self.sock = s
-        self.f = s.makefile("rw")
-        try:
-            self.f.readline()
-            self.cmd("qmp_capabilities")
-        except (OSError, ValueError):
-            self.f = None
-
-    def cmd(self, name, **args):
-        """NAME's return value, or None (no answer, an error)."""
-        if not self.f:
-            return None
-        try:
-            req = {"execute": name}
-            if args:
-                req["arguments"] = args
-            self.f.write(json.dumps(req) + "\n")
-            self.f.flush()
-            while True:
-                line = self.f.readline()
-                if not line:
-                    self.f = None
-                    return None
-                r = json.loads(line)
-                if "return" in r:
-                    return r["return"]
-                if "error" in r:
-                    return None
-        except (OSError, ValueError):
-            self.f = None
-            return None
-
-    def hmp(self, line):
-        return self.cmd("human-monitor-command", **{"command-line": line})
-
-    def close(self):
-        if self.sock:
-            self.sock.close()
 
 
 def sum_avic(cpus):
@@ -170,7 +119,9 @@ class Run:
         self.hang = None
         self.panic = None
         self.killed = False
-        self.proc = None
+        self.vm = None
+        self.con = None
+        self.cmdline = []
         self.qemu_err = ""
 
     def log(self, text):
@@ -189,7 +140,8 @@ class Run:
         env = dict(ln.split("=", 1) for ln in r.stdout.split("\n") if "=" in ln)
         return env["KERNEL"], env["INITRD"]
 
-    def command(self, kernel, initrd, qmp):
+    def qemu_args(self, kernel, initrd):
+        """QEMU's arguments but the machine and COM1 (l1.configure())."""
         a = self.a
         cpu = "max,svm=on" + (",avic=on" if a.avic == "on" else "")
         kvm_avic = "1" if a.avic == "on" else "0"
@@ -198,46 +150,48 @@ class Run:
         if a.iommu != "off":
             # Linux's boot-time PIT check panics with interrupt remapping
             # when an oversubscribed host delays QEMU's timer thread (see
-            # tests/guest/avic/iommu_host.py); it skips it under KVM.
+            # python/irqhint/iommu_ga.py); it skips it under KVM.
             append += f" no_timer_check vmm.rng={a.rng}"
-        cmd = [a.qemu, "-machine", "q35", "-accel", "tcg", "-cpu", cpu,
-               "-smp", "2", "-m", "2048", "-kernel", kernel, "-initrd", initrd,
-               "-append", append, "-nodefaults", "-display", "none", "-vga", "none",
-               "-monitor", "none", "-no-reboot",
-               "-chardev", "stdio,id=con,signal=off", "-serial", "chardev:con",
-               "-qmp", f"unix:{qmp},server=on,wait=off"]
+        args = ["-accel", "tcg", "-cpu", cpu, "-smp", "2", "-m", "2048",
+                "-kernel", kernel, "-initrd", initrd, "-append", append,
+                "-nodefaults", "-no-reboot"]
         if a.iommu != "off":
-            cmd += ["-device", "amd-iommu,intremap=on" +
-                    (",ga-vapic=on" if a.iommu == "ga" else ""),
-                    "-device", "virtio-rng-pci,disable-legacy=on,iommu_platform=on"]
+            args += ["-device", "amd-iommu,intremap=on" +
+                     (",ga-vapic=on" if a.iommu == "ga" else ""),
+                     "-device", "virtio-rng-pci,disable-legacy=on,iommu_platform=on"]
         if a.fw:
-            cmd += ["-L", a.fw]
-        return cmd + a.qemu_arg
+            args += ["-L", a.fw]
+        return args + a.qemu_arg
 
     # --- a hang: keep the evidence ------------------------------------
-    def evidence(self, mon, proc, console):
+    def evidence(self, console):
         d = os.path.join(self.a.dir, "hang")
         os.makedirs(d, exist_ok=True)
         self.log(f"saving hang evidence in {d}")
-        cpus = mon.cmd("query-cpus-fast") or []
+        vm = self.vm
+
+        def cmd(name, **args):
+            return l1.qmp_or_none(vm, name, **args)
+
+        cpus = cmd("query-cpus-fast") or []
         for sample in (1, 2):
             with open(os.path.join(d, f"lapic-{sample}.txt"), "w") as f:
                 for c in cpus:
                     idx = c.get("cpu-index")
                     # Each human-monitor-command is a fresh monitor: name
                     # the APIC in the command, not with "cpu N".
-                    apic = mon.cmd("qom-get", path=c.get("qom-path", ""),
-                                   property="apic-id")
+                    apic = cmd("qom-get", path=c.get("qom-path", ""),
+                               property="apic-id")
                     apic = idx if apic is None else apic
                     f.write(f"=== cpu-index {idx} apic-id {apic} "
                             f"(thread {c.get('thread-id')})\n")
-                    f.write((mon.hmp(f"info lapic {apic}") or "(no answer)") + "\n")
+                    f.write((l1.hmp(vm, f"info lapic {apic}") or "(no answer)") + "\n")
             with open(os.path.join(d, f"registers-{sample}.txt"), "w") as f:
-                f.write(mon.hmp("info registers -a") or "(no answer)")
+                f.write(l1.hmp(vm, "info registers -a") or "(no answer)")
             with open(os.path.join(d, f"query-avic-{sample}.json"), "w") as f:
-                json.dump(mon.cmd("query-avic"), f, indent=1)
+                json.dump(cmd("query-avic"), f, indent=1)
             with open(os.path.join(d, f"query-amd-iommu-ga-{sample}.json"), "w") as f:
-                json.dump(mon.cmd("query-amd-iommu-ga"), f, indent=1)
+                json.dump(cmd("query-amd-iommu-ga"), f, indent=1)
             if sample == 1:
                 time.sleep(10)
         with open(os.path.join(d, "query-cpus-fast.json"), "w") as f:
@@ -245,7 +199,8 @@ class Run:
         with open(os.path.join(d, "stacks.txt"), "w") as f:
             # Each thread's name, state and kernel stack; then gdb's
             # backtraces, where gdb is installed.
-            task = f"/proc/{proc.pid}/task"
+            pid = vm.get_pid()
+            task = f"/proc/{pid}/task"
             for t in sorted(os.listdir(task)) if os.path.isdir(task) else []:
                 f.write(f"=== thread {t}\n")
                 for name in ("comm", "wchan", "stat", "stack"):
@@ -254,9 +209,9 @@ class Run:
                             f.write(f"{name}: {g.read().strip()}\n")
                     except OSError:
                         pass
-            if shutil.which("gdb") and proc.poll() is None:
+            if shutil.which("gdb") and vm.is_running():
                 try:
-                    r = subprocess.run(["gdb", "-p", str(proc.pid), "-batch", "-nx",
+                    r = subprocess.run(["gdb", "-p", str(pid), "-batch", "-nx",
                                         "-ex", "thread apply all bt"],
                                        capture_output=True, text=True, timeout=120)
                     f.write(r.stdout + r.stderr)
@@ -277,14 +232,10 @@ class Run:
 
     def answer(self):
         """The line l1-vmm.sh waits for (vmm.sync=1) before powering off."""
-        try:
-            self.proc.stdin.write(b"go\n")
-            self.proc.stdin.flush()
-        except (OSError, AttributeError):
-            pass
+        self.con.send("go\n")
 
     # --- console lines -------------------------------------------------
-    def on_line(self, line, mon):
+    def on_line(self, line):
         if line.startswith("VMM-L1: "):
             rest = line[8:]
             w = rest.split()
@@ -302,8 +253,9 @@ class Run:
                 self.l1["kvmstat"][w[1]] = w[2]
             elif rest.startswith("qemu exit "):
                 self.l1["qemu-exit"] = int(w[2])
-                self.avic1 = mon.cmd("query-avic") if self.has_avic else None
-                self.ga1 = mon.cmd("query-amd-iommu-ga") if self.has_ga else None
+                self.avic1 = l1.qmp_or_none(self.vm, "query-avic") if self.has_avic else None
+                self.ga1 = (l1.qmp_or_none(self.vm, "query-amd-iommu-ga")
+                            if self.has_ga else None)
                 self.answer()
         elif line.startswith("L2| IPILOAD-RESULT: "):
             self.result_line = line[4:]
@@ -316,46 +268,27 @@ class Run:
             self.panic = line
 
     def boot(self, kernel, initrd):
+        """One boot on a QEMUMachine (irqhint.l1: QMP through its client,
+        COM1 its console socket); QEMU's exit status."""
         a = self.a
-        sockdir = tempfile.mkdtemp(prefix="vmm-qmp-")
-        qmp = os.path.join(sockdir, "qmp.sock")
-        self.cmdline = self.command(kernel, initrd, qmp)
+        vm, tmp = l1.machine(a.qemu, "vmm", a.dir)
+        self.vm = vm
+        l1.configure(vm, self.qemu_args(kernel, initrd))
+        self.cmdline = [a.qemu] + vm.args
         self.log(" ".join(self.cmdline))
-        errf = open(os.path.join(a.dir, "qemu.err"), "w")
-        proc = subprocess.Popen(self.cmdline, stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, stderr=errf)
-        self.proc = proc
-        lines = queue.Queue()
         console = []
-
-        def reader():
-            with open(os.path.join(a.dir, "console.log"), "wb") as log:
-                buf = b""
-                while True:
-                    chunk = proc.stdout.read1(4096)
-                    if not chunk:
-                        break
-                    log.write(chunk)
-                    log.flush()
-                    buf += chunk
-                    while b"\n" in buf:
-                        ln, buf = buf.split(b"\n", 1)
-                        lines.put(ln.decode("utf-8", "replace").rstrip("\r"))
-                if buf:
-                    lines.put(buf.decode("utf-8", "replace"))
-            lines.put(None)
-
-        threading.Thread(target=reader, daemon=True).start()
-        mon = Qmp(qmp, proc)
-        cmds = {c["name"] for c in (mon.cmd("query-commands") or [])}
-        self.has_avic = "query-avic" in cmds
-        self.avic0 = mon.cmd("query-avic") if self.has_avic else None
-        if "query-amd-iommu-ga" in cmds:
-            self.ga0 = mon.cmd("query-amd-iommu-ga")
-            self.has_ga = self.ga0 is not None
-        deadline = self.t0 + a.timeout
-        last = time.monotonic()
+        exiting = False
         try:
+            l1.launch(vm)
+            self.con = l1.Console(vm, os.path.join(a.dir, "console.log"))
+            cmds = {c["name"] for c in (l1.qmp_or_none(vm, "query-commands") or [])}
+            self.has_avic = "query-avic" in cmds
+            self.avic0 = l1.qmp_or_none(vm, "query-avic") if self.has_avic else None
+            if "query-amd-iommu-ga" in cmds:
+                self.ga0 = l1.qmp_or_none(vm, "query-amd-iommu-ga")
+                self.has_ga = self.ga0 is not None
+            deadline = self.t0 + a.timeout
+            last = time.monotonic()
             while True:
                 now = time.monotonic()
                 if now > deadline:
@@ -365,37 +298,31 @@ class Run:
                     self.hang = f"no console line for {a.stall} s"
                     break
                 try:
-                    line = lines.get(timeout=min(5, deadline - now + 0.1))
+                    line = self.con.get(timeout=min(5, deadline - now + 0.1))
                 except queue.Empty:
                     continue
                 if line is None:
+                    # The console closes just before QEMU exits.
+                    exiting = True
                     break
                 last = time.monotonic()
                 console.append(line)
                 print(line, flush=True)
-                self.on_line(line, mon)
+                self.on_line(line)
             if self.hang:
                 self.log(f"*** hang: {self.hang} ***")
-                self.evidence(mon, proc, console)
+                self.evidence(console)
+        except Exception as e:          # noqa: BLE001  QEMU did not start
+            self.log(f"QEMU failed: {type(e).__name__}: {e}")
         finally:
-            mon.close()
-            if not self.hang:
-                # The console closes just before QEMU exits.
-                try:
-                    proc.wait(30)
-                except subprocess.TimeoutExpired:
-                    pass
-            if proc.poll() is None:
-                self.killed = True
-                proc.kill()
-            proc.wait()
-            errf.close()
-            shutil.rmtree(sockdir, ignore_errors=True)
-        err = open(os.path.join(a.dir, "qemu.err")).read().strip()
-        self.qemu_err = err
-        if err:
-            self.log("QEMU stderr: " + err.replace("\n", "\n    "))
-        return proc.returncode
+            rc, err, self.killed = l1.finish(vm, exiting)
+            l1.cleanup(tmp)
+        with open(os.path.join(a.dir, "qemu.err"), "w") as f:
+            f.write(err)
+        self.qemu_err = err.strip()
+        if self.qemu_err:
+            self.log("QEMU stderr: " + self.qemu_err.replace("\n", "\n    "))
+        return rc
 
     # --- the verdict -------------------------------------------------
     def verdict(self, rc):
