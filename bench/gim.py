@@ -33,24 +33,21 @@ import re
 import subprocess
 import sys
 
+from irqhint.svm import PASS_STATUS, boot
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RUNS = 3
 
 
-def boot(qemu, fw, kernel, count, log):
-    cmd = [qemu, "-machine", "pc", "-accel", "tcg", "-cpu", "qemu64,svm=on",
-           "-m", "64", "-display", "none", "-nodefaults", "-monitor", "none",
-           "-no-reboot", "-L", fw, "-kernel", kernel,
-           "-append", f"gim-bench n={count}", "-device", "gim",
-           "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
-           "-serial", f"file:{log}"]
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=120,
-                       check=False)
-    out = open(log, errors="replace").read().replace("\r", "")
+def run_boot(qemu, kernel, count, work, name):
+    """One boot on QEMUMachine (irqhint.svm): the kernel's GIM-BENCH
+    numbers."""
+    rc, out, log = boot(qemu, kernel, work, name, f"gim-bench n={count}",
+                        "qemu64,svm=on", ["-device", "gim"], timeout=120)
     stats = re.search(r"^GIM-BENCH (.*)$", out, re.M)
-    if p.returncode != 33 or "IDTS-RESULT: PASS" not in out or not stats:
-        sys.exit(f"gim: the test kernel failed (status {p.returncode}):\n"
-                 f"{out[-2000:]}{p.stderr}")
+    if rc != PASS_STATUS or "IDTS-RESULT: PASS" not in out or not stats:
+        sys.exit(f"gim: the test kernel failed (status {rc}):\n"
+                 f"{out[-2000:]}{log}")
     return {k: int(v) for k, v in re.findall(r"(\S+)=(\d+)", stats.group(1))}
 
 
@@ -60,19 +57,17 @@ def main():
     build = os.path.dirname(os.path.abspath(qemu))
     work = os.path.join(build, "irqhint-bench-gim")
     os.makedirs(work, exist_ok=True)
-    mk = subprocess.run(["make", "-s", "-C",
-                         os.path.join(ROOT, "tests", "guest", "svm"),
-                         f"O={work}/build"], capture_output=True, text=True,
-                        check=False)
+    # The test kernel is a test asset (scripts/test-assets.sh).
+    mk = subprocess.run([os.path.join(ROOT, "scripts", "test-assets.sh"), build,
+                         "svm-tests.elf"], capture_output=True, text=True, check=False)
     if mk.returncode:
         sys.exit(f"gim: could not build the test kernel:\n{mk.stdout}"
                  f"{mk.stderr}")
-    kernel = os.path.join(work, "build", "svm-tests.elf")
-    fw = os.path.join(build, "qemu-bundle", "usr", "local", "share", "qemu")
+    kernel = mk.stdout.split()[-1]
 
     pending, ringing = [], []
     for run in range(RUNS):
-        s = boot(qemu, fw, kernel, count, os.path.join(work, f"run{run}.log"))
+        s = run_boot(qemu, kernel, count, work, f"run{run}")
         n = s["n"]
         msi, post, store = s["msi"] / n, s["gim"] / n, s["clear"] / n
         ring = (s["ring"] - s["clear"]) / n

@@ -7,8 +7,8 @@
 #
 # Usage: bench/idt-shadow.sh BUILD_DIR        (N=interrupts per side [1000])
 #
-# Setup: the L1 test kernel of tests/guest/svm (built here with the host
-# gcc) under TCG with -icount shift=0, so that the TSC counts executed
+# Setup: the L1 test kernel of tests/guest/svm (a test asset:
+# scripts/test-assets.sh) under TCG with -icount shift=0, so that the TSC counts executed
 # guest instructions (1 per ns).  Guest A raises N interrupts, one at a
 # time, with a self-IPI at vector 0x40 (its "assigned device") and waits
 # for its handler (vector 0x41):
@@ -31,8 +31,7 @@ N=${N:-1000}
 mkdir -p "$WORK"
 
 [ -x "$QEMU" ] || { echo "idt-shadow: no $QEMU (run make first)" >&2; exit 1; }
-make -s -C "$ROOT/tests/guest/svm" O="$WORK/build" >"$WORK/build.log" 2>&1 || {
-    cat "$WORK/build.log" >&2
+KERNEL=$("$ROOT/scripts/test-assets.sh" "$BUILD" svm-tests.elf) || {
     echo "idt-shadow: could not build the test kernel" >&2
     exit 1
 }
@@ -41,12 +40,10 @@ make -s -C "$ROOT/tests/guest/svm" O="$WORK/build" >"$WORK/build.log" 2>&1 || {
 boot() {
     local name=$1 cpu=$2 append=$3 log=$WORK/$1.log rc=0
     shift 3
-    timeout -k 5 300 "$QEMU" -machine pc -accel tcg "$@" -cpu "$cpu" -m 64 \
-        -display none -nodefaults -monitor none -no-reboot \
-        -L "$BUILD/qemu-bundle/usr/local/share/qemu" \
-        -kernel "$WORK/build/svm-tests.elf" -append "$append" \
-        -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-        -serial "file:$log" >"$WORK/$name.stderr" 2>&1 || rc=$?
+    # One boot on QEMUMachine (python/irqhint/svm.py): COM1's text out.
+    /usr/bin/python3 -m irqhint.svm --qemu "$QEMU" --kernel "$KERNEL" --dir "$WORK" \
+        boot --name "$name" --cpu "$cpu" --append "$append" -- "$@" \
+        >"$log" 2>"$WORK/$name.stderr" || rc=$?
     if [ "$rc" -ne 33 ] || ! grep -q '^IDTS-RESULT: PASS' "$log"; then
         echo "idt-shadow: the $name run failed (status $rc):" >&2
         tr -d '\r' <"$log" | tail -20 >&2

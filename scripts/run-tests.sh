@@ -14,15 +14,9 @@ shift
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CHECK=$(dirname "$BUILD")/check
 
-# The test project lives beside the QEMU build; it is set up again when
-# it belongs to another clone.
-if [ "$(cat "$CHECK/irqhint-root" 2>/dev/null)" != "$ROOT" ]; then
-    rm -rf "$CHECK"
-fi
-meson setup $([ -f "$CHECK/build.ninja" ] && echo --reconfigure) "$CHECK" "$ROOT/tests" \
-    -Dqemu_build="$BUILD" >"$BUILD/irqhint-check-setup.log" 2>&1 ||
-    { cat "$BUILD/irqhint-check-setup.log" >&2; echo; echo "0 passed, 1 failed"; exit 1; }
-echo "$ROOT" >"$CHECK/irqhint-root"
+# The test project lives beside the QEMU build (scripts/test-assets.sh).
+"$ROOT/scripts/test-assets.sh" --setup "$BUILD" >/dev/null ||
+    { echo; echo "0 passed, 1 failed"; exit 1; }
 
 rm -f "$CHECK/meson-logs/testlog.json"
 meson test -C "$CHECK" --num-processes 1 "$@"

@@ -113,13 +113,18 @@ def kernel(runner, series):
     return runner.once(f"kernel-{series}", make)
 
 
-def avic_vmm(runner):
+def test_asset(runner, target):
+    """A test asset of tests/meson.build (scripts/test-assets.sh), built
+    once: its path."""
     def make():
-        out = os.path.join(runner.prep_dir, "avic-build")
-        _sh(runner, "avic-build.log", ["make", "-C", os.path.join(REPO, "tests", "guest", "avic"),
-                                       f"O={out}"])
-        return os.path.join(out, "avic-vmm")
-    return runner.once("avic-vmm", make)
+        _sh(runner, f"{target}.log", [os.path.join(REPO, "scripts", "test-assets.sh"),
+                                      runner.build, target])
+        return os.path.join(os.path.dirname(runner.build), "check", target)
+    return runner.once(target, make)
+
+
+def avic_vmm(runner):
+    return test_asset(runner, "avic-vmm")
 
 
 def initrd(runner, name, series, modules, files):
@@ -167,12 +172,7 @@ def prep_iommu(series):
 
 
 def prep_svm(runner):
-    def make():
-        out = os.path.join(runner.prep_dir, "svm-build")
-        _sh(runner, "svm-build.log",
-            ["make", "-C", os.path.join(REPO, "tests", "guest", "svm"), f"O={out}"])
-        return os.path.join(out, "svm-tests.elf")
-    return ["--svm-kernel", runner.once("svm", make)]
+    return ["--svm-kernel", test_asset(runner, "svm-tests.elf")]
 
 
 def prep_gim(runner):

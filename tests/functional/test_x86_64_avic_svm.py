@@ -15,8 +15,8 @@ guest, and feed hostile cpu/avic streams to a destination.
 import os
 import time
 
-from irqhint_svm import (SvmKernelTest, add_boots, check, hmp, migrate_to_file,
-                         subsection, wait_pass, wait_serial)
+from irqhint.svm import check, hmp, migrate_to_file, subsection, wait_pass, wait_serial
+from irqhint_svm import SvmKernelTest, add_boots
 
 ON = "qemu64,svm=on,npt=on,avic=on"
 OFF = "qemu64,svm=on,npt=on"

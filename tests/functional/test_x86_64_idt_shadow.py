@@ -14,8 +14,8 @@ streams.  The refusal tests are QEMU start-ups only.
 import os
 import time
 
-from irqhint_svm import (SvmKernelTest, add_boots, check, hmp, migrate_to_file,
-                         subsection, wait_pass, wait_serial)
+from irqhint.svm import check, hmp, migrate_to_file, subsection, wait_pass, wait_serial
+from irqhint_svm import SvmKernelTest, add_boots
 
 ON = "qemu64,svm=on,idt-shadow=on"
 OFF = "qemu64,svm=on"

@@ -12,7 +12,8 @@ iotlb_to_section().  Three boots; the soak runs more
 
 import os
 
-from irqhint_svm import SvmKernelTest, memmap_race
+from irqhint.svm import memmap_race
+from irqhint_svm import SvmKernelTest
 
 RUNS = 3
 

@@ -554,8 +554,8 @@ def kind_memmap(a, out):
     self-IPIs through MMIO while the monitor rewrites the memory map."""
     if not a.svm_kernel or not os.path.exists(a.svm_kernel):
         return out.write("error", reason=f"test kernel {a.svm_kernel} missing")
-    script = os.path.join(REPO, "tests", "functional", "irqhint_svm.py")
-    rc, lines = run_tool([sys.executable, script, "--qemu", a.qemu, "--kernel", a.svm_kernel,
+    rc, lines = run_tool([sys.executable, "-m", "irqhint.svm", "--qemu", a.qemu,
+                          "--kernel", a.svm_kernel,
                           "--dir", os.path.join(a.dir, "memmap"), "race",
                           "--n", str(a.n)], timeout=a.timeout,
                          env=dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p)))
@@ -570,7 +570,7 @@ def kind_memmap(a, out):
     why = (f"sent/received: the kernel's self-IPIs and its handler's count; "
            f"HPET reads that went elsewhere: {reads.group(1) if reads else '?'}")
     if rc is None:
-        return out.write("hang", sent, received, reason="irqhint_svm.py race timed out; " + why)
+        return out.write("hang", sent, received, reason="irqhint.svm race timed out; " + why)
     crash = qemu_crash("\n".join(lines))
     if rc != 0:
         fail = next((ln for ln in lines if ln.startswith("FAILED")), f"status {rc}")

@@ -1,6 +1,6 @@
 /*
  * TCG and memory map changes: test "memmap" of the irqhint SVM test
- * kernel (no SVM needed; -machine q35; host side: tests/functional/irqhint_svm.py).
+ * kernel (no SVM needed; -machine q35; host side: python/irqhint/svm.py).
  *
  * The kernel reads the HPET's capability register (a constant) n*1000
  * times while the host changes the memory map below 1 MiB as fast as it
