@@ -54,21 +54,22 @@ if ! "$QEMU" -device amd-iommu,help 2>/dev/null | grep -q ga-vapic; then
     echo "amd-iommu-ga: $QEMU has no amd-iommu ga-vapic property" >&2
     exit 1
 fi
-make -s -C "$ROOT/tests/guest/avic" O="$WORK/build" >"$WORK/build.log" 2>&1 ||
-    { echo "amd-iommu-ga: building the VMM failed:" >&2; tail -20 "$WORK/build.log" >&2; exit 1; }
+# The L1 VMM is a test asset (scripts/test-assets.sh).
+vmm=$("$ROOT/scripts/test-assets.sh" "$BUILD" avic-vmm) ||
+    { echo "amd-iommu-ga: building the VMM failed" >&2; exit 1; }
 kernel=$("$ROOT/scripts/guest-kernel.sh" --series "$KERNEL" --get vmlinuz)
 initrd=$WORK/initrd-$KERNEL.cpio.gz
 IRQHINT_GUEST_SERIES=$KERNEL IRQHINT_KO=none FAKE_KO=none \
     EXTRA_MODULES="kvm kvm-amd vfio vfio-iommu-type1 vfio-pci-core vfio-pci" \
     "$ROOT/tests/guest/mkinitramfs.sh" "$initrd" \
     "$ROOT/tests/guest/avic/l1-iommu.sh:test.sh" \
-    "$WORK/build/avic-vmm:bin/avic-vmm" >"$WORK/initrd.log" 2>&1 ||
+    "$vmm:bin/avic-vmm" >"$WORK/initrd.log" 2>&1 ||
     { echo "amd-iommu-ga: the initramfs failed:" >&2; tail -20 "$WORK/initrd.log" >&2; exit 1; }
 
 run() {
     local ga=$1 rc=0
     rm -f "$WORK/$ga.json"
-    timeout -k 10 200 /usr/bin/python3 "$ROOT/tests/guest/avic/iommu_host.py" \
+    timeout -k 10 200 /usr/bin/python3 -m irqhint.iommu_ga \
         --qemu "$QEMU" --fw "$fw" --kernel "$kernel" --initrd "$initrd" \
         --n "$N" --payload "$PAYLOAD" --irq-cpu "$IRQ_CPU" --ga "$ga" --icount \
         --dir "$WORK/$ga" --label "ga-vapic=$ga" --timeout 180 \

@@ -41,7 +41,7 @@ fw=$(dirname "$QEMU")/qemu-bundle/usr/local/share/qemu
 
 run() {
     local mode=$1 rc=0
-    /usr/bin/python3 "$ROOT/tests/guest/avic/avic_host.py" --qemu "$QEMU" \
+    /usr/bin/python3 -m irqhint.avic --qemu "$QEMU" \
         --fw "$fw" --series "$KERNEL" --avic "$mode" --dir "$WORK/$mode" \
         --initrd "$WORK/initrd-$KERNEL.cpio.gz" --payloads "$PAYLOAD:$N" \
         --icount --timeout 600 --vmm-timeout 120 --json "$WORK/$mode.json" \

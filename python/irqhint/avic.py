@@ -178,10 +178,11 @@ class Run:
     def build_vmm(self):
         if self.a.vmm:
             return self.a.vmm
-        out = os.path.join(self.a.dir, "build")
-        subprocess.run(["make", "-s", "-C", AVIC_DIR, f"O={out}"], check=True,
-                       stdout=self.hostlog, stderr=subprocess.STDOUT)
-        return os.path.join(out, "avic-vmm")
+        # A test asset of tests/meson.build (scripts/test-assets.sh).
+        build = os.path.dirname(os.path.abspath(self.a.qemu))
+        r = subprocess.run([os.path.join(REPO, "scripts", "test-assets.sh"), build,
+                            "avic-vmm"], check=True, capture_output=True, text=True)
+        return r.stdout.split()[-1]
 
     def build_initrd(self, vmm):
         path = self.a.initrd or os.path.join(self.a.dir, "initrd.cpio.gz")
@@ -590,3 +591,7 @@ def main(argv=None):
     if a.json:
         write_json(r, a.json)
     return 1 if any(x[0] == "fail" for x in r.results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -49,6 +49,7 @@ and the options above; exit status 0 when every check passed.
 import argparse
 import json
 import os
+import sys
 import queue
 import subprocess
 import time
@@ -400,3 +401,7 @@ def main(argv=None):
     finally:
         l1.cleanup(tmp)
     return r.verdict()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
