@@ -61,7 +61,7 @@ kernel=$("$ROOT/scripts/guest-kernel.sh" --series "$KERNEL" --get vmlinuz)
 initrd=$WORK/initrd-$KERNEL.cpio.gz
 IRQHINT_GUEST_SERIES=$KERNEL IRQHINT_KO=none FAKE_KO=none \
     EXTRA_MODULES="kvm kvm-amd vfio vfio-iommu-type1 vfio-pci-core vfio-pci" \
-    "$ROOT/tests/guest/mkinitramfs.sh" "$initrd" \
+    "$ROOT/guest/tools/mkinitramfs.sh" "$initrd" \
     "$ROOT/tests/guest/avic/l1-iommu.sh:test.sh" \
     "$vmm:bin/avic-vmm" >"$WORK/initrd.log" 2>&1 ||
     { echo "amd-iommu-ga: the initramfs failed:" >&2; tail -20 "$WORK/initrd.log" >&2; exit 1; }

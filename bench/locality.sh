@@ -24,8 +24,8 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 QEMU=$BUILD/qemu-system-x86_64
 WORK=$BUILD/irqhint-bench-locality
 mkdir -p "$WORK"
-# shellcheck source=tests/guest/host-lib.sh
-. "$ROOT/tests/guest/host-lib.sh"
+# shellcheck source=guest/tools/host-lib.sh
+. "$ROOT/guest/tools/host-lib.sh"
 
 [ -x "$QEMU" ] || { echo "locality: no $QEMU (run make first)" >&2; exit 1; }
 ncpu=$(/usr/bin/python3 -c 'import os; print(len(os.sched_getaffinity(0)))')

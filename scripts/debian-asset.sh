@@ -12,7 +12,7 @@
 #   prints the path of the verified .deb (the candidate version, or
 #   VERSION); exits non-zero, saying why, if it cannot.
 # Used by scripts/guest-kernel.sh (kernels, headers), scripts/guest-vmm.sh
-# and tests/guest/mkinitramfs.sh (busybox-static).
+# and guest/tools/mkinitramfs.sh (busybox-static).
 set -euo pipefail
 
 die() { echo "debian-asset: $*" >&2; exit 1; }

@@ -20,8 +20,8 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 QEMU=$BUILD/qemu-system-x86_64
 WORK=$BUILD/irqhint-demo
 mkdir -p "$WORK"
-# shellcheck source=tests/guest/host-lib.sh
-. "$ROOT/tests/guest/host-lib.sh"
+# shellcheck source=guest/tools/host-lib.sh
+. "$ROOT/guest/tools/host-lib.sh"
 
 [ -x "$QEMU" ] || { echo "guest-demo: no $QEMU (run make first)" >&2; exit 1; }
 ncpu=$(/usr/bin/python3 -c 'import os; print(len(os.sched_getaffinity(0)))')
@@ -31,7 +31,7 @@ if [ "$ncpu" -lt 2 ]; then
 fi
 
 echo "irqhint demo: preparing the guest (kernel, irqhint.ko, initramfs; log: $WORK/prepare.log)"
-irqhint_prepare_guest guest-demo "$ROOT/tests/guest/demo-guest.sh" || exit 1
+irqhint_prepare_guest guest-demo "$ROOT/guest/tools/demo-guest.sh" || exit 1
 truncate -s 16M "$WORK/disk.img"
 echo "irqhint demo: booting Linux under TCG: -smp 4 -device irqhint -device virtio-net-pci"
 echo "  -object iothread,id=io0 -device virtio-blk-pci,iothread=io0 (console: $WORK/console.log)"

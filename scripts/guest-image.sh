@@ -26,7 +26,7 @@ out=$(cd "$out" && pwd)
 "$ROOT/scripts/guest-kernel.sh" >/dev/null
 kver=$("$ROOT/scripts/guest-kernel.sh" --get kver)
 FAKE_KO=none EXTRA_MODULES="virtio_scsi sd_mod" \
-    "$ROOT/tests/guest/mkinitramfs.sh" "$out/initrd.img" \
+    "$ROOT/guest/tools/mkinitramfs.sh" "$out/initrd.img" \
     "$ROOT/guest/image/autorun.sh:autorun.sh" \
     "$ROOT/guest/image/irqhint-status:bin/irqhint-status"
 install -m 644 "$("$ROOT/scripts/guest-kernel.sh" --get vmlinuz)" "$out/vmlinuz"

@@ -3,7 +3,7 @@
 """The AVIC test's host side: an unmodified Linux KVM as the L1
 hypervisor under our TCG QEMU, our small VMM (avic-vmm) inside it.
 
-Builds an initramfs (tests/guest/mkinitramfs.sh, EXTRA_MODULES="kvm
+Builds an initramfs (guest/tools/mkinitramfs.sh, EXTRA_MODULES="kvm
 kvm-amd", the VMM as /bin/avic-vmm and tests/guest/avic/l1-test.sh as
 /test.sh), boots the Debian guest kernel on a QEMUMachine (irqhint.l1)
 with
@@ -510,7 +510,7 @@ def build_initrd(path, series, vmm, log):
     subprocess.CalledProcessError."""
     env = dict(os.environ, IRQHINT_KO="none", FAKE_KO="none",
                EXTRA_MODULES="kvm kvm-amd", IRQHINT_GUEST_SERIES=series)
-    subprocess.run([os.path.join(REPO, "tests", "guest", "mkinitramfs.sh"), path,
+    subprocess.run([os.path.join(REPO, "guest", "tools", "mkinitramfs.sh"), path,
                     os.path.join(AVIC_DIR, "l1-test.sh") + ":test.sh",
                     vmm + ":bin/avic-vmm"],
                    check=True, env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -8,7 +8,7 @@ QMP client), pinned to one host CPU, the first this process may use, so
 that every thread that raises an interrupt runs there and hints are
 deterministic.  The console (COM1) goes to a file; the second serial
 port (ttyS1 in the guest) is a control channel over which the guest
-script (tests/guest/guest-lib.sh is its side) asks this side to act.
+script (guest/tools/guest-lib.sh is its side) asks this side to act.
 
 Protocol, one line each way ("\\n"-terminated):
     guest -> host   REQ SEQ COMMAND [ARGS]   a request; answered in order

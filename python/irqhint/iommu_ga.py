@@ -67,7 +67,7 @@ def build_initrd(path, series, vmm, log):
     build's output to LOG (a file); raises subprocess.CalledProcessError."""
     env = dict(os.environ, IRQHINT_KO="none", FAKE_KO="none", EXTRA_MODULES=MODULES,
                IRQHINT_GUEST_SERIES=series)
-    subprocess.run([os.path.join(REPO, "tests", "guest", "mkinitramfs.sh"), path,
+    subprocess.run([os.path.join(REPO, "guest", "tools", "mkinitramfs.sh"), path,
                     os.path.join(REPO, "tests", "guest", "avic", "l1-iommu.sh") + ":test.sh",
                     vmm + ":bin/avic-vmm"],
                    check=True, env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -4,7 +4,7 @@ irqhint driver share (test_x86_64_irqhint_guest.py,
 test_x86_64_irqhint_iothread.py).
 
 The guest: a Debian kernel (6.1 or 6.12, from Debian's packages through
-scripts/guest-kernel.sh) and an initramfs (tests/guest/mkinitramfs.sh)
+scripts/guest-kernel.sh) and an initramfs (guest/tools/mkinitramfs.sh)
 that runs a guest script; the launcher and control channel are
 irqhint.guest's Session on the test's own QEMUMachine (self.get_vm).
 A guest script reports each check on the console as
@@ -27,6 +27,10 @@ ROOT = os.environ.get("IRQHINT_ROOT") or \
     os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
+# The guest side of the control channel, in every image.
+GUEST_LIB = os.path.join(ROOT, "guest", "tools", "guest-lib.sh")
+
+
 def prepare(work, series, script, extra_modules="", fake=False, files=(), ko=None):
     """Fetch the kernel of SERIES, build the driver (or take KO, a built
     irqhint.ko) and an initramfs in WORK that runs SCRIPT; (kernel,
@@ -41,8 +45,8 @@ def prepare(work, series, script, extra_modules="", fake=False, files=(), ko=Non
     log = os.path.join(work, "prepare.log")
     with open(log, "w") as f:
         for cmd in ([os.path.join(ROOT, "scripts", "guest-kernel.sh")],
-                    [os.path.join(ROOT, "tests", "guest", "mkinitramfs.sh"), initrd,
-                     f"{script}:test.sh", *files]):
+                    [os.path.join(ROOT, "guest", "tools", "mkinitramfs.sh"), initrd,
+                     f"{script}:test.sh", GUEST_LIB + ":lib/guest-lib.sh", *files]):
             rc = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, env=env,
                                 timeout=1200).returncode
             if rc != 0:

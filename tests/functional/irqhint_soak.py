@@ -134,7 +134,7 @@ def initrd(runner, name, series, modules, files):
                    IRQHINT_GUEST_SERIES=series)
         kernel(runner, series)
         _sh(runner, f"{name}-{series}.log",
-            [os.path.join(REPO, "tests", "guest", "mkinitramfs.sh"), path] + files(), env)
+            [os.path.join(REPO, "guest", "tools", "mkinitramfs.sh"), path] + files(), env)
         return path
     return runner.once(f"initrd-{name}-{series}", make)
 

@@ -128,9 +128,7 @@ class IrqhintDkms(LinuxGuestTest):
                 subprocess.run(["xz", "-dc", ko], stdout=f, check=True)
             ko = plain
         kernel, initrd = prepare(work, series,
-                                 os.path.join(ROOT, "tests", "guest", "boot-test.sh"),
-                                 files=[os.path.join(ROOT, "tests", "guest", "guest-lib.sh") +
-                                        ":lib/guest-lib.sh"], ko=ko)
+                                 os.path.join(ROOT, "tests", "guest", "boot-test.sh"), ko=ko)
         boot = self.boot(work, kernel, initrd, [
             "-device", "irqhint", "-netdev", "user,id=n0",
             "-device", "virtio-net-pci,netdev=n0,addr=03.0,vectors=4,romfile="],

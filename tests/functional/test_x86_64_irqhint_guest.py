@@ -41,10 +41,7 @@ class IrqhintGuest(LinuxGuestTest):
         def run():
             work = self.work(f"boot-{series}")
             kernel, initrd = prepare(work, series, os.path.join(ROOT, "tests", "guest",
-                                                                "boot-test.sh"),
-                                     files=[os.path.join(ROOT, "tests", "guest",
-                                                         "guest-lib.sh") +
-                                            ":lib/guest-lib.sh"])
+                                                                "boot-test.sh"))
             return self.boot(work, kernel, initrd, [
                 "-device", "irqhint",
                 "-netdev", "user,id=n0",

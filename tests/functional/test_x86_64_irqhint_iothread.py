@@ -49,10 +49,7 @@ class IrqhintIothread(LinuxGuestTest):
                                    f"{type(self).__name__}-boot")
             kernel, initrd = prepare(work, "6.1",
                                      os.path.join(ROOT, "tests", "guest", "iothread-test.sh"),
-                                     extra_modules="virtio_scsi sd_mod",
-                                     files=[os.path.join(ROOT, "tests", "guest",
-                                                         "guest-lib.sh") +
-                                            ":lib/guest-lib.sh"])
+                                     extra_modules="virtio_scsi sd_mod")
             images = {}
             for name in ("blk", "scsi"):
                 images[name] = os.path.join(work, f"{name}.img")

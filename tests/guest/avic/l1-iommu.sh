@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # /test.sh of an L1 booted with -device amd-iommu,intremap=on,ga-vapic=on
-# (tests/guest/mkinitramfs.sh, EXTRA_MODULES="kvm kvm-amd vfio
+# (guest/tools/mkinitramfs.sh, EXTRA_MODULES="kvm kvm-amd vfio
 # vfio-iommu-type1 vfio-pci-core vfio-pci"): what Linux's amd_iommu and
 # kvm_amd say about interrupt remapping, guest vAPIC mode and AVIC, and
 # where the assignable devices are.  With iommu.n=N on the kernel command

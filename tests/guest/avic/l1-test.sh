@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # The L1 side of the AVIC test: /test.sh of the initramfs that
-# python/irqhint/avic.py builds (tests/guest/mkinitramfs.sh with
+# python/irqhint/avic.py builds (guest/tools/mkinitramfs.sh with
 # EXTRA_MODULES="kvm kvm-amd"; its /init loads kvm_amd with the
 # kvm_amd.PARAM=VALUE found on the kernel command line, e.g.
 # kvm_amd.avic=1).  Reports what KVM says about AVIC, runs /bin/avic-vmm

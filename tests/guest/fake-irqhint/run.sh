@@ -18,7 +18,7 @@ export PYTHONPATH
 out=${1:-$(mktemp -d)}
 mkdir -p "$out"
 
-EXTRA_MODULES=ahci "$HERE/../mkinitramfs.sh" "$out/initrd.cpio.gz" \
+EXTRA_MODULES=ahci "$ROOT/guest/tools/mkinitramfs.sh" "$out/initrd.cpio.gz" \
     "$HERE/selftest.sh:test.sh"
 truncate -s 16M "$out/disk.img"
 

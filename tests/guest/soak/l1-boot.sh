@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # /test.sh of the soak's plain L1 boot (tests/guest/soak/drivers.py
-# --kind l1-boot; the initramfs is tests/guest/mkinitramfs.sh with
+# --kind l1-boot; the initramfs is guest/tools/mkinitramfs.sh with
 # EXTRA_MODULES="kvm kvm-amd", whose /init loads kvm_amd with the
 # kvm_amd.PARAM=VALUE of the kernel command line).  A few seconds of timer
 # and IPI work on both CPUs, then the /init powers off:

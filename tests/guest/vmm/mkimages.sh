@@ -4,7 +4,7 @@
 # Build the images of the real-VMM soak (tests/guest/vmm/), cached:
 #
 #   L2: the IPI workload ipiload (static, host gcc) as /bin/ipiload and
-#       l2-test.sh as /test.sh in tests/guest/mkinitramfs.sh's initramfs
+#       l2-test.sh as /test.sh in guest/tools/mkinitramfs.sh's initramfs
 #       (+ virtio-rng);
 #   L1: mkinitramfs.sh's initramfs with kvm + kvm-amd (+ vfio-pci),
 #       l1-vmm.sh as /test.sh, Debian 12's qemu-system-x86_64 from
@@ -46,7 +46,7 @@ fi
 
 hash=$( { echo "$KVER $VMM_VERSION v1"
           cat "$HERE/ipiload.c" "$HERE/l2-test.sh" "$HERE/l1-vmm.sh" \
-              "$HERE/mkimages.sh" "$REPO/tests/guest/mkinitramfs.sh"; } |
+              "$HERE/mkimages.sh" "$REPO/guest/tools/mkinitramfs.sh"; } |
         sha256sum | cut -c1-12)
 OUT=$CACHE/vmm-img/$series-$hash
 mkdir -p "$CACHE/vmm-img"
@@ -57,7 +57,7 @@ if [ ! -f "$OUT/l1.cpio" ]; then
     mkdir -p "$OUT.tmp"
     gcc -O2 -Wall -static -pthread -o "$OUT.tmp/ipiload" "$HERE/ipiload.c"
     IRQHINT_KO=none FAKE_KO=none MODDIR=$MODDIR EXTRA_MODULES=virtio_rng \
-        "$REPO/tests/guest/mkinitramfs.sh" "$OUT.tmp/l2.cpio.gz" \
+        "$REPO/guest/tools/mkinitramfs.sh" "$OUT.tmp/l2.cpio.gz" \
         "$HERE/l2-test.sh:test.sh" "$OUT.tmp/ipiload:bin/ipiload"
     files=("$HERE/l1-vmm.sh:test.sh" "$VMLINUZ:l2/vmlinuz"
            "$OUT.tmp/l2.cpio.gz:l2/initrd.img"
@@ -72,7 +72,7 @@ if [ ! -f "$OUT/l1.cpio" ]; then
     files+=("$VMM_BIOS/bios-256k.bin:usr/share/seabios/bios-256k.bin")
     IRQHINT_KO=none FAKE_KO=none MODDIR=$MODDIR \
         EXTRA_MODULES="kvm kvm-amd vfio vfio-iommu-type1 vfio-pci-core vfio-pci" \
-        "$REPO/tests/guest/mkinitramfs.sh" "$OUT.tmp/l1.cpio.gz" "${files[@]}"
+        "$REPO/guest/tools/mkinitramfs.sh" "$OUT.tmp/l1.cpio.gz" "${files[@]}"
     gzip -dc "$OUT.tmp/l1.cpio.gz" > "$OUT.tmp/l1.cpio"
     rm "$OUT.tmp/l1.cpio.gz"
     rm -rf "$OUT"

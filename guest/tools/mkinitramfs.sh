@@ -3,7 +3,7 @@
 #
 # Build the initramfs for the irqhint guest boot tests.
 #
-# Usage: tests/guest/mkinitramfs.sh OUT.cpio.gz [FILE[:DEST]...]
+# Usage: guest/tools/mkinitramfs.sh OUT.cpio.gz [FILE[:DEST]...]
 #
 # The image holds busybox (Debian's busybox-static), the guest kernel's
 # modules for virtio-pci, virtio-net and virtio-blk (in dependency order;
@@ -109,8 +109,8 @@ if [ -z "${IRQHINT_KO:-}" ]; then
 fi
 [ "$IRQHINT_KO" = none ] || check_ko "$IRQHINT_KO"
 if [ -z "${FAKE_KO:-}" ]; then
-    build_ko "$HERE/fake-irqhint"
-    FAKE_KO=$HERE/fake-irqhint/fake_irqhint.ko
+    build_ko "$REPO/tests/guest/fake-irqhint"
+    FAKE_KO=$REPO/tests/guest/fake-irqhint/fake_irqhint.ko
 fi
 [ "$FAKE_KO" = none ] || check_ko "$FAKE_KO"
 
@@ -184,7 +184,7 @@ done
 
 cat > "$root/init" <<'EOF'
 #!/bin/sh
-# /init of the irqhint test initramfs (tests/guest/mkinitramfs.sh).
+# /init of the irqhint test initramfs (guest/tools/mkinitramfs.sh).
 export PATH=/bin:/sbin
 say() { echo "irqhint-init: $*"; }
 

@@ -10,9 +10,9 @@ irqhint_prepare_guest() {
     local name=$1 script=$2
 
     if ! { "$ROOT/scripts/guest-kernel.sh" &&
-           FAKE_KO=none "$ROOT/tests/guest/mkinitramfs.sh" \
+           FAKE_KO=none "$ROOT/guest/tools/mkinitramfs.sh" \
                "$WORK/initrd.cpio.gz" "$script:test.sh" \
-               "$ROOT/tests/guest/guest-lib.sh:lib/guest-lib.sh"; } \
+               "$ROOT/guest/tools/guest-lib.sh:lib/guest-lib.sh"; } \
             >"$WORK/prepare.log" 2>&1; then
         tail -20 "$WORK/prepare.log" >&2
         echo "$name: preparing the guest failed" >&2
