@@ -17,6 +17,7 @@
 #include "hv.h"
 #include "avic-tests.h"
 #include "memmap-tests.h"
+#include "msibench-tests.h"
 
 #define V_DEV_A     0x40    /* guest A's assigned device (self-IPI) */
 #define V_A         0x41    /* ... as guest A sees it */
@@ -973,6 +974,7 @@ static const struct {
     { "cpuid", test_cpuid },
     AVIC_TESTS
     MEMMAP_TESTS
+    MSIBENCH_TESTS
 };
 
 static const char *next_word(const char *s, char *buf, u32 size)
