@@ -10,36 +10,21 @@
 #include "hw/pci/pci-irq-observer.h"
 #include "hw/qdev-core.h"
 
-/*
- * The installed observer (owner), and the one called (active): NULL while
- * the owner is suspended.  Only this file writes them.
- */
-static PCIIRQObserver *pci_irq_observer_owner;
-static PCIIRQObserver *pci_irq_observer_active;
+/* The installed observer.  Only this file writes it. */
+static PCIIRQObserver *pci_irq_observer;
 
 bool pci_irq_observer_install(PCIIRQObserver *obs)
 {
-    if (qatomic_cmpxchg(&pci_irq_observer_owner, NULL, obs) != NULL) {
-        return false;
-    }
-    qatomic_rcu_set(&pci_irq_observer_active, obs);
-    return true;
+    /* A full barrier: @obs is set up before readers can see it. */
+    return qatomic_cmpxchg(&pci_irq_observer, NULL, obs) == NULL;
 }
 
 /* Called with the BQL held, which is dropped while waiting. */
 void pci_irq_observer_remove(PCIIRQObserver *obs)
 {
-    if (qatomic_cmpxchg(&pci_irq_observer_owner, obs, NULL) == obs) {
-        qatomic_set(&pci_irq_observer_active, NULL);
+    if (qatomic_cmpxchg(&pci_irq_observer, obs, NULL) == obs) {
         /* Let threads inside obs->fn leave it before its owner goes. */
         drain_call_rcu();
-    }
-}
-
-void pci_irq_observer_suspend(PCIIRQObserver *obs, bool suspend)
-{
-    if (qatomic_read(&pci_irq_observer_owner) == obs) {
-        qatomic_rcu_set(&pci_irq_observer_active, suspend ? NULL : obs);
     }
 }
 
@@ -51,7 +36,7 @@ void pci_irq_observer_suspend(PCIIRQObserver *obs, bool suspend)
  */
 void pci_irq_observe(PCIDevice *dev, bool msix, unsigned int vector)
 {
-    PCIIRQObserver *obs = qatomic_rcu_read(&pci_irq_observer_active);
+    PCIIRQObserver *obs = qatomic_rcu_read(&pci_irq_observer);
 
     if (unlikely(obs)) {
         obs->fn(obs->opaque, dev, msix, vector, PCI_IRQ_SENT);
@@ -64,7 +49,7 @@ void pci_irq_observe_notifier(DeviceState *qdev, unsigned int vector)
     PCIDevice *pdev;
 
     WITH_RCU_READ_LOCK_GUARD() {
-        PCIIRQObserver *obs = qatomic_rcu_read(&pci_irq_observer_active);
+        PCIIRQObserver *obs = qatomic_rcu_read(&pci_irq_observer);
 
         if (likely(!obs)) {
             return;

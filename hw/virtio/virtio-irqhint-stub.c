@@ -30,17 +30,3 @@ void qmp_irqhint_clear_placement(bool has_cpu_index, int64_t cpu_index,
 {
     virtio_irqhint_stub_error(errp);
 }
-
-IrqhintBenchResult *qmp_x_irqhint_bench(const char *qdev, bool msix,
-                                        int64_t vector, int64_t count,
-                                        Error **errp)
-{
-    virtio_irqhint_stub_error(errp);
-    return NULL;
-}
-
-void qmp_x_irqhint_inject(IrqhintRawEntryList *entries, bool has_num_entries,
-                          int64_t num_entries, Error **errp)
-{
-    virtio_irqhint_stub_error(errp);
-}

@@ -307,7 +307,7 @@ static bool virtio_irqhint_same_source(const struct virtio_irqhint_entry *a,
  * raises an MSI, GIM's doorbell) and come back through the observer,
  * which takes s->lock.
  */
-static void virtio_irqhint_publish(VirtIOIrqhint *s, bool force)
+static void virtio_irqhint_publish(VirtIOIrqhint *s)
 {
     struct virtio_irqhint_config *hdr = virtio_irqhint_header(s);
     g_autofree struct virtio_irqhint_entry *table =
@@ -337,14 +337,7 @@ static void virtio_irqhint_publish(VirtIOIrqhint *s, bool force)
         }
     }
 
-    for (int i = 0; i < s->nr_injected && n < s->max_entries; i++) {
-        table[n++] = s->injected[i];
-    }
-    if (s->forced_num_entries >= 0) {
-        n = s->forced_num_entries;
-    }
-
-    if (!force && le16_to_cpu(hdr->num_entries) == n &&
+    if (le16_to_cpu(hdr->num_entries) == n &&
         !memcmp(virtio_irqhint_table(s), table,
                 s->max_entries * sizeof(*table))) {
         return;
@@ -387,7 +380,7 @@ static void virtio_irqhint_bh(void *opaque)
         }
     }
     qemu_mutex_unlock(&s->lock);
-    virtio_irqhint_publish(s, false);
+    virtio_irqhint_publish(s);
 }
 
 static void virtio_irqhint_refresh_timer(void *opaque)
@@ -536,7 +529,7 @@ static void virtio_irqhint_observe(void *opaque, PCIDevice *dev, bool msix,
                                 origin == PCI_IRQ_NOTIFIER);
 }
 
-/* Internal interface, for the monitor commands and the test aids */
+/* Internal interface, for the monitor commands */
 
 VirtIOIrqhint *virtio_irqhint_find(Error **errp)
 {
@@ -560,22 +553,6 @@ void virtio_irqhint_map_changed(VirtIOIrqhint *s)
     virtio_irqhint_refresh_map(s);
     s->map_changed = true;
     qemu_bh_schedule(s->bh);
-}
-
-void virtio_irqhint_inject(VirtIOIrqhint *s,
-                           struct virtio_irqhint_entry *entries, uint16_t n,
-                           int32_t num_entries)
-{
-    g_free(s->injected);
-    s->injected = entries;
-    s->nr_injected = n;
-    s->forced_num_entries = num_entries;
-    virtio_irqhint_publish(s, true);
-}
-
-void virtio_irqhint_observe_enable(VirtIOIrqhint *s, bool on)
-{
-    pci_irq_observer_suspend(&s->observer, !on);
 }
 
 /* Virtio device */
@@ -652,7 +629,6 @@ static void virtio_irqhint_init_header(VirtIOIrqhint *s)
 /* Undo what realize set up, in reverse. */
 static void virtio_irqhint_teardown(VirtIOIrqhint *s)
 {
-    g_free(s->injected);
     g_free(s->carried);
     g_free(s->mgmt);
     g_free(s->map);
@@ -690,7 +666,6 @@ static void virtio_irqhint_realize(DeviceState *dev, Error **errp)
     s->config_size = VIRTIO_IRQHINT_ENTRY_OFFSET(s->max_entries);
     s->config = g_malloc0(s->config_size);
     s->generation = 0;
-    s->forced_num_entries = -1;
     virtio_irqhint_init_header(s);
     virtio_init(vdev, VIRTIO_ID_IRQHINT, s->config_size);
 

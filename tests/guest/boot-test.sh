@@ -10,19 +10,17 @@
 #   a  the driver binds and reads the device's entries for virtio-net
 #   b  placement -> virtio-net IRQ affinity = hinted CPU, delivered there
 #   c  re-placement moves it again
-#   d  hostile injected entries are skipped and counted; good ones apply
-#   e  rmmod restores the original affinity, insmod re-applies the hint
-# and exits with the number of failed checks.
+#   d  rmmod restores the original affinity, insmod re-applies the hint
+# and exits with the number of failed checks.  Hostile tables, which the
+# real device never publishes, are the driver self-test's business
+# (tests/guest/fake-irqhint/selftest.sh).
 
 . /lib/guest-lib.sh
 
 NET=0000:00:03.0
-NET_DEVFN=24
 KO=/lib/modules/irqhint.ko
 DRV=/sys/bus/virtio/drivers/virtio_irqhint
 PINGS=30
-
-stat_is() { [ "$(ihstat "$1")" = "$2" ]; }
 
 # deliver K: new virtio-net interrupts are all counted on CPU K.
 deliver() {
@@ -60,7 +58,7 @@ place() {
 }
 
 fail_all() {
-    for id in a b c d e; do
+    for id in a b c d; do
         echo "IRQHINT-RESULT: $id fail $*"
     done
     exit 5
@@ -136,74 +134,7 @@ finish c
 K=1
 
 # --- d ---
-begin d "hostile entries skipped and counted, good ones applied"
-E='"bus":0,"devfn":'$NET_DEVFN
-hostile='{"entries":[
- {'$E',"type":2,"index":0,"apic-ids":[3]},
- {'$E',"type":9,"index":1,"apic-ids":[0]},
- {'$E',"type":2,"index":1,"reason":200,"apic-ids":[0]},
- {'$E',"type":2,"index":1,"nr-vcpus":9,"apic-ids":[0]},
- {'$E',"type":2,"index":1,"nr-vcpus":0,"apic-ids":[]},
- {"bus":7,"devfn":0,"type":2,"index":0,"apic-ids":[0]},
- {'$E',"type":2,"index":40,"apic-ids":[0]},
- {'$E',"type":1,"index":0,"apic-ids":[0]},
- {'$E',"type":2,"index":3,"apic-ids":[0]},
- {'$E',"type":2,"index":1,"apic-ids":[77]},
- {'$E',"type":2,"index":1,"apic-ids":[0,77]}]}'
-hostile=$(echo "$hostile" | tr -d '\n ')
-if host qmp x-irqhint-inject "$hostile"; then
-    wait_for 20 table_has "bdf=0000:07:00.0" ||
-        bad "injected entries never reached the driver"
-    show_table
-    for want in type:1 reason:1 nr_vcpus:1 empty:1 device:1 index:2 \
-                vector:1 cpu:2 managed:0 failed:0; do
-        got=$(ihstat "skipped_${want%:*}")
-        [ "$got" = "${want#*:}" ] ||
-            bad "skipped_${want%:*} $got, expected ${want#*:}"
-    done
-    [ "$(ihstat skipped)" = 10 ] || bad "skipped $(ihstat skipped), expected 10"
-    napplied=$(grep -c 'status=applied' "$(irqhint_dir)/table")
-    [ "$(ihstat applied)" = "$napplied" ] && [ "$napplied" -ge 3 ] ||
-        bad "applied $(ihstat applied), table shows $napplied (want >= 3)"
-    table_has "bdf=$NET type=msix index=0 irq=$CFG apic=3 cpus=3 .*status=applied" ||
-        bad "the good injected entry (config IRQ $CFG -> CPU 3) is not applied"
-    affinity_is "$CFG" 3 || bad "config IRQ $CFG affinity '$(affinity "$CFG")', want 3"
-    affinity_is "$RX" $K || bad "rx IRQ moved to '$(affinity "$RX")' by hostile entries"
-    affinity_is "$TX" $K || bad "tx IRQ moved to '$(affinity "$TX")' by hostile entries"
-    table_has "bdf=$NET type=msix index=1 irq=$RX apic=$K .*reason=management .*status=applied" ||
-        bad "the device's own rx entry is no longer applied"
-    dmesg | grep -q "virtio_irqhint .*skipped: device" ||
-        bad "no log line for a skipped entry"
-else
-    bad "host: $HOST_REPLY"
-fi
-# An entry count far beyond the table.
-if host qmp x-irqhint-inject '{"num-entries":1000,"entries":[{'$E',"type":2,"index":0,"apic-ids":[2]}]}'; then
-    wait_for 20 stat_is entries 1000 ||
-        bad "num-entries 1000 never reached the driver"
-    read_n=$(ihstat read)
-    note "entries 1000, read $read_n, skipped_table $(ihstat skipped_table)"
-    [ "$read_n" -gt 0 ] && [ "$read_n" -le "$(ihstat max_entries)" ] ||
-        bad "read $read_n entries of max_entries $(ihstat max_entries)"
-    [ "$(ihstat skipped_table)" = $((1000 - read_n)) ] ||
-        bad "skipped_table $(ihstat skipped_table), expected $((1000 - read_n))"
-    wait_for 5 affinity_is "$CFG" 2 ||
-        bad "good entry beside num-entries 1000 not applied (config IRQ at '$(affinity "$CFG")')"
-    affinity_is "$RX" $K || bad "rx IRQ moved to '$(affinity "$RX")'"
-else
-    bad "host: $HOST_REPLY"
-fi
-if host qmp x-irqhint-inject '{"entries":[]}'; then
-    wait_for 20 stat_is skipped 0 ||
-        bad "entries still skipped after the injection was removed"
-else
-    bad "host: $HOST_REPLY"
-fi
-echo "  stats: $(tr '\n' ' ' < "$(irqhint_dir)/stats")"
-finish d
-
-# --- e ---
-begin e "rmmod restores the affinity, insmod re-applies the hint"
+begin d "rmmod restores the affinity, insmod re-applies the hint"
 if rmmod irqhint; then
     [ ! -d "$(irqhint_dir)" ] || bad "debugfs directory left after rmmod"
     for v in "RX $RX $orig_rx" "TX $TX $orig_tx" "CFG $CFG $orig_cfg"; do
@@ -225,7 +156,7 @@ if rmmod irqhint; then
 else
     bad "rmmod irqhint failed"
 fi
-finish e
+finish d
 
 echo "irqhint boot test: $fails failed"
 exit $fails

@@ -26,6 +26,7 @@
 #include "standard-headers/linux/virtio_irqhint.h"
 
 #define EDU_SLOT            5
+#define EDU2_SLOT           7
 #define RNG_SLOT            6
 #define WAIT_US             (10 * G_USEC_PER_SEC)
 
@@ -67,6 +68,13 @@ static void *before_edu(GString *cmd_line, void *arg)
     pin_self();
     g_string_append_printf(cmd_line, " -smp 2 -device edu,addr=%02x.0",
                            EDU_SLOT);
+    return arg;
+}
+
+static void *before_edu2(GString *cmd_line, void *arg)
+{
+    before_edu(cmd_line, arg);
+    g_string_append_printf(cmd_line, " -device edu,addr=%02x.0", EDU2_SLOT);
     return arg;
 }
 
@@ -446,37 +454,6 @@ static void test_bad_qmp(void *obj, void *data, QGuestAllocator *alloc)
     qtest_qmp_assert_success(qts, "{ 'execute': 'query-irqhint' }");
 }
 
-/* x-irqhint-inject publishes raw (hostile) entries for driver tests. */
-static void test_inject(void *obj, void *data, QGuestAllocator *alloc)
-{
-    IrqhintTest t = irqhint_test(obj);
-    struct virtio_irqhint_config h;
-    struct virtio_irqhint_entry e;
-    uint32_t gen;
-
-    start_driver(t.vdev);
-    gen = qvirtio_config_readl(t.vdev, 0);
-    qtest_qmp_assert_success(t.qts, "{ 'execute': 'x-irqhint-inject',"
-        " 'arguments': { 'entries': [ { 'bus': 0, 'devfn': 248, 'type': 7,"
-        " 'index': 4000, 'nr-vcpus': 9, 'apic-ids': [ 1, 2 ] } ],"
-        " 'num-entries': 300 } }");
-    gen = wait_generation(t.qts, t.vdev, gen);
-    h = read_header(t.vdev);
-    g_assert_cmpint(h.num_entries, ==, 300);
-    e = read_entry(t.vdev, 0);
-    g_assert_cmpint(e.devfn, ==, 248);
-    g_assert_cmpint(e.type, ==, 7);
-    g_assert_cmpint(le16_to_cpu(e.index), ==, 4000);
-    g_assert_cmpint(e.nr_vcpus, ==, 9);
-    g_assert_cmpint(le32_to_cpu(e.apic_id[1]), ==, 2);
-
-    /* An empty list takes it all back. */
-    qtest_qmp_assert_success(t.qts, "{ 'execute': 'x-irqhint-inject',"
-                             " 'arguments': { 'entries': [] } }");
-    wait_generation(t.qts, t.vdev, gen);
-    g_assert_cmpint(read_header(t.vdev).num_entries, ==, 0);
-}
-
 /* The driver's report of the generation it applied (header offset 12). */
 static void write_applied(IrqhintTest *t, uint32_t gen)
 {
@@ -495,12 +472,14 @@ static int64_t query_applied(QTestState *qts)
     return v;
 }
 
-/* A table published, so that there is a generation to report. */
-static uint32_t publish_one(IrqhintTest *t, uint32_t gen)
+/*
+ * A table published, so that there is a generation to report: edu's MSI,
+ * a new source.
+ */
+static uint32_t publish_one(IrqhintTest *t, QEdu *edu, uint32_t gen)
 {
-    qtest_qmp_assert_success(t->qts, "{ 'execute': 'x-irqhint-inject',"
-        " 'arguments': { 'entries': [ { 'bus': 0, 'devfn': 8, 'type': 2,"
-        " 'index': 1, 'nr-vcpus': 1, 'apic-ids': [ 0 ] } ] } }");
+    edu_setup(edu, t->pv->pdev->bus);
+    edu_raise(t->qts, edu, 1);
     return wait_generation(t->qts, t->vdev, gen);
 }
 
@@ -508,6 +487,7 @@ static void test_applied(void *obj, void *data, QGuestAllocator *alloc)
 {
     IrqhintTest t = irqhint_test(obj);
     uint64_t f = qvirtio_get_features(t.vdev);
+    QEdu edu;
     uint32_t gen;
 
     g_assert(f & (1ull << VIRTIO_IRQHINT_F_APPLIED));
@@ -515,7 +495,7 @@ static void test_applied(void *obj, void *data, QGuestAllocator *alloc)
                                       (1ull << VIRTIO_IRQHINT_F_APPLIED)));
     qvirtio_set_driver_ok(t.vdev);
     g_assert_cmpint(query_applied(t.qts), ==, 0);
-    gen = publish_one(&t, qvirtio_config_readl(t.vdev, 0));
+    gen = publish_one(&t, &edu, qvirtio_config_readl(t.vdev, 0));
     g_assert_cmpint(gen, >, 0);
 
     write_applied(&t, gen);
@@ -537,19 +517,24 @@ static void test_applied(void *obj, void *data, QGuestAllocator *alloc)
     g_assert_cmpint(query_applied(t.qts), ==, -1);
     g_assert_cmpint(qpci_io_readl(t.pv->pdev, t.pv->bar,
                                   t.pv->device_cfg_offset + 12), ==, 0);
+    qedu_destroy(&edu);
+    unpin_self();
 }
 
 static void test_applied_unoffered(void *obj, void *data,
                                    QGuestAllocator *alloc)
 {
     IrqhintTest t = irqhint_test(obj);
+    QEdu edu;
     uint32_t gen;
 
     start_driver(t.vdev);       /* without VIRTIO_IRQHINT_F_APPLIED */
-    gen = publish_one(&t, qvirtio_config_readl(t.vdev, 0));
+    gen = publish_one(&t, &edu, qvirtio_config_readl(t.vdev, 0));
     g_assert_cmpint(query_applied(t.qts), ==, -1);
     write_applied(&t, gen);
     g_assert_cmpint(qvirtio_config_readl(t.vdev, 12), ==, 0);
+    qedu_destroy(&edu);
+    unpin_self();
 }
 
 /*
@@ -558,6 +543,7 @@ static void test_applied_unoffered(void *obj, void *data,
  * source for the observer while irqhint is publishing.  QEMU must keep
  * answering (it once deadlocked on irqhint's own lock).  A watchdog kills
  * a QEMU that stops answering, so the test fails instead of hanging.
+ * What publishes first is a second edu's MSI, a new source too.
  */
 static pid_t watched_qemu;
 
@@ -573,9 +559,10 @@ static void test_msix_loop(void *obj, void *data, QGuestAllocator *alloc)
     IrqhintTest t = irqhint_test(obj);
     QPCIDevice *pdev = t.pv->pdev;
     uint64_t off = pdev->msix_table_off;
-    QEdu edu;
+    QEdu edu, edu2;
 
     edu_setup(&edu, pdev->bus);
+    qedu_init(&edu2, pdev->bus, QPCI_DEVFN(EDU2_SLOT, 0), 0xfee00000, 0x41);
     qpci_msix_enable(pdev);
     qvirtio_pci_set_msix_configuration_vector(t.pv, alloc, 0);
     start_driver(t.vdev);
@@ -592,17 +579,14 @@ static void test_msix_loop(void *obj, void *data, QGuestAllocator *alloc)
     sigaction(SIGALRM, &(struct sigaction) {
         .sa_handler = kill_watched_qemu }, NULL);
     alarm(20);
-    /* Publishing sends the config interrupt... */
-    qtest_qmp_assert_success(t.qts, "{ 'execute': 'x-irqhint-inject',"
-        " 'arguments': { 'entries': [ { 'bus': 0, 'devfn': 8, 'type': 1,"
-        " 'index': 0, 'apic-ids': [ 0 ] } ] } }");
+    /* The second edu's hint is published, with the config interrupt... */
+    qedu_raise(&edu2, 1);
     /* ... edu's MSI arrives, is tracked and gets its hint published. */
     qobject_unref(wait_source(t.qts, QPCI_DEVFN(EDU_SLOT, 0), false, 0, 1));
-    qtest_qmp_assert_success(t.qts, "{ 'execute': 'x-irqhint-inject',"
-                             " 'arguments': { 'entries': [] } }");
-    qobject_unref(query(t.qts));
+    qobject_unref(wait_source(t.qts, QPCI_DEVFN(EDU2_SLOT, 0), false, 0, 1));
     alarm(0);
     watched_qemu = 0;
+    qedu_destroy(&edu2);
     qedu_destroy(&edu);
     unpin_self();
 }
@@ -827,7 +811,9 @@ static void test_migration(void)
 static void test_migration_bad_stream(void)
 {
     g_autofree char *file = qos_tmp_path("state");
-    const char *dev = "-smp 2 -device virtio-irqhint-pci,addr=04.0";
+    /* irqhint last: max-entries=32 is appended to it below. */
+    const char *dev = "-smp 2 -device edu,addr=05.0"
+                      " -device virtio-irqhint-pci,addr=04.0";
     /* -nodefaults: what qos_load_file() starts must match. */
     g_autofree char *args = g_strdup_printf("-machine pc -nodefaults %s",
                                             dev);
@@ -835,15 +821,16 @@ static void test_migration_bad_stream(void)
     QTestState *qts;
     QPCIBus *bus;
     QVirtioPCIDevice *vdev;
+    QEdu edu;
     uint8_t find[18], repl[18];
     uint32_t gen;
 
     qts = qtest_initf("%s", args);
     vdev = irqhint_on(qts, &bus);
     gen = qvirtio_config_readl(&vdev->vdev, 0);
-    qtest_qmp_assert_success(qts, "{ 'execute': 'x-irqhint-inject',"
-        " 'arguments': { 'entries': [ { 'bus': 0, 'devfn': 8, 'type': 1,"
-        " 'index': 0, 'apic-ids': [ 0 ] } ] } }");
+    /* A table of one entry: edu's MSI. */
+    edu_setup(&edu, bus);
+    edu_raise(qts, &edu, 1);
     gen = wait_generation(qts, &vdev->vdev, gen);
     qos_migrate_to_file(qts, file);
 
@@ -877,6 +864,7 @@ static void test_migration_bad_stream(void)
     qos_patch_file(file, find, repl, sizeof(find));
     qos_expect_load_refused(dev, file, "odd generation");
 
+    qedu_destroy(&edu);
     qos_object_destroy((QOSGraphObject *)vdev);
     qpci_free_pc(bus);
     qtest_quit(qts);
@@ -886,17 +874,17 @@ static void test_migration_bad_stream(void)
 static void register_virtio_irqhint_test(void)
 {
     QOSGraphTestOptions edu_opts = { .before = before_edu };
+    QOSGraphTestOptions edu2_opts = { .before = before_edu2 };
     QOSGraphTestOptions rng_opts = { .before = before_rng };
 
     qos_add_test("config-layout", "virtio-irqhint", test_config_layout, NULL);
     qos_add_test("msi-hint", "virtio-irqhint", test_msi_hint, &edu_opts);
     qos_add_test("msix-hint", "virtio-irqhint", test_msix_hint, &rng_opts);
     qos_add_test("bad-qmp", "virtio-irqhint", test_bad_qmp, NULL);
-    qos_add_test("inject", "virtio-irqhint", test_inject, NULL);
-    qos_add_test("applied", "virtio-irqhint", test_applied, NULL);
+    qos_add_test("applied", "virtio-irqhint", test_applied, &edu_opts);
     qos_add_test("applied-unoffered", "virtio-irqhint",
-                 test_applied_unoffered, NULL);
-    qos_add_test("msix-loop", "virtio-irqhint", test_msix_loop, &edu_opts);
+                 test_applied_unoffered, &edu_opts);
+    qos_add_test("msix-loop", "virtio-irqhint", test_msix_loop, &edu2_opts);
     qos_add_test("query-repin", "virtio-irqhint", test_query_repin,
                  &edu_opts);
 

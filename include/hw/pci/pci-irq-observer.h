@@ -48,14 +48,6 @@ bool pci_irq_observer_install(PCIIRQObserver *obs);
 /* Remove @obs and wait until no thread runs it.  Under the BQL. */
 void pci_irq_observer_remove(PCIIRQObserver *obs);
 
-/*
- * Stop or restart calling the installed observer @obs, which stays owned
- * by its installer: no other observer can be installed meanwhile, and no
- * grace period is waited for (@obs must outlive the suspension, as it
- * does while installed).  Under the BQL.
- */
-void pci_irq_observer_suspend(PCIIRQObserver *obs, bool suspend);
-
 /* The hook: @dev sent the message of MSI (@msix false) or MSI-X @vector. */
 void pci_irq_observe(PCIDevice *dev, bool msix, unsigned int vector);
 /*

@@ -67,14 +67,6 @@ struct VirtIOIrqhint {
     struct virtio_irqhint_entry *carried;
     uint16_t nr_carried;
 
-    /*
-     * Test aid (x-irqhint-inject): raw entries published after ours, and
-     * an entry count that overrides the real one when >= 0.  Not migrated.
-     */
-    struct virtio_irqhint_entry *injected;
-    uint16_t nr_injected;
-    int32_t forced_num_entries;
-
     /* Not migrated: all of the below describes this host. */
     PCIIRQObserver observer;
     PCIDevice *self_pci;    /* our own proxy, never observed */
@@ -113,7 +105,7 @@ virtio_irqhint_table(VirtIOIrqhint *s)
 
 /*
  * The internal interface of the device, for its monitor commands
- * (virtio-irqhint-qmp.c) and test aids (virtio-irqhint-testaids.c).
+ * (virtio-irqhint-qmp.c).
  * All of it runs under the BQL.
  */
 
@@ -128,18 +120,6 @@ void virtio_irqhint_set_placement(VirtIOIrqhint *s, int cpu_index,
                                   int host_cpu);
 /* Re-read where every vCPU runs and recompute every hint (soon). */
 void virtio_irqhint_map_changed(VirtIOIrqhint *s);
-
-/*
- * Test aid: publish @n raw @entries (the device takes them) after its
- * own, and an entry count of @num_entries instead of the real one when
- * it is >= 0.
- */
-void virtio_irqhint_inject(VirtIOIrqhint *s,
-                           struct virtio_irqhint_entry *entries, uint16_t n,
-                           int32_t num_entries);
-
-/* Test aid: stop (@on false) or restart observing interrupts. */
-void virtio_irqhint_observe_enable(VirtIOIrqhint *s, bool on);
 
 /*
  * Whether KVM signals MSI-X @vector of @obj through an irqfd that QEMU

@@ -106,38 +106,58 @@ else
     fail "valid: summary line"
 fi
 
-# 2. Every kind of invalid entry is skipped with its reason.
+# 2. Every kind of invalid entry is skipped with its reason; the good
+# entries around them are applied, and what they aim at (net msix 1,
+# applied to CPU 2 in 1.) is left alone.
 ctl clear
-ctl header 11 127 32 4
-ctl entry 0 $NET 1 9 1 0 1 0                 # type
-ctl entry 1 $NET 1 2 9 0 1 0                 # reason
-ctl entry 2 $NET 1 2 1 0 5 0 1 2 3           # nr_vcpus
-ctl entry 3 $NET 1 2 0 0 0                   # empty
-ctl entry 4 0000:00:09.0 0 2 1 0 1 0         # device
-ctl entry 5 $NET 99 2 1 0 1 0                # index
-ctl entry 6 $NET 3 2 1 0 1 0                 # vector (in table, not allocated)
-ctl entry 7 $NET 1 2 1 0 2 0 9               # cpu
-ctl entry 8 $BLK 1 2 1 0 1 0                 # managed
-ctl entry 9 $SATA 1 1 1 0 1 0                # index (MSI, 1 vector)
-ctl entry 10 $NET 0 1 1 0 1 0                # index (no MSI capability)
+ctl header 14 127 32 4
+ctl entry 0 $SATA 0 1 1 0 1 1                # good, before the bad ones
+ctl entry 1 $NET 1 9 1 0 1 0                 # type
+ctl entry 2 $NET 1 2 9 0 1 0                 # reason
+ctl entry 3 $NET 1 2 1 0 5 0 1 2 3           # nr_vcpus
+ctl entry 4 $NET 1 2 0 0 0                   # empty
+ctl entry 5 0000:00:09.0 0 2 1 0 1 0         # device
+ctl entry 6 $NET 99 2 1 0 1 0                # index
+ctl entry 7 $NET 3 2 1 0 1 0                 # vector (in table, not allocated)
+ctl entry 8 $NET 1 2 1 0 2 0 9               # cpu (one of two)
+ctl entry 9 $BLK 1 2 1 0 1 0                 # managed
+ctl entry 10 $SATA 1 1 1 0 1 0               # index (MSI, 1 vector)
+ctl entry 11 $NET 0 1 1 0 1 0                # index (no MSI capability)
+ctl entry 12 $NET 1 2 1 0 1 9                # cpu (the only one)
+ctl entry 13 $NET 2 2 1 0 1 3                # good, among the bad ones
 ctl gen 4
 update
 cat "$dir/table"
-expect "invalid: applied" "$(stat applied)" 0
-expect "invalid: skipped" "$(stat skipped)" 11
-for r in type reason nr_vcpus empty device vector cpu managed; do
+expect "invalid: applied" "$(stat applied)" 2
+expect "invalid: skipped" "$(stat skipped)" 12
+for r in type reason nr_vcpus empty device vector managed; do
     expect "invalid: skipped_$r" "$(stat skipped_$r)" 1
 done
+expect "invalid: skipped_cpu" "$(stat skipped_cpu)" 2
 expect "invalid: skipped_index" "$(stat skipped_index)" 3
-expect "invalid: entry 7 status" "$(entry_status 7)" skipped:cpu
-expect "invalid: entry 7 left alone" "$(affinity "$irq0")" 2
+expect "invalid: entry 8 status" "$(entry_status 8)" skipped:cpu
+expect "invalid: entry 12 status" "$(entry_status 12)" skipped:cpu
+expect "invalid: bad entries leave net msix 1 alone" "$(affinity "$irq0")" 2
+expect "invalid: good entry 0 status" "$(entry_status 0)" applied
+expect "invalid: good entry 0: sata msi 0 affinity" "$(affinity "$irq2")" 1
+expect "invalid: good entry 13 status" "$(entry_status 13)" applied
+expect "invalid: good entry 13: net msix 2 affinity" "$(affinity "$irq1")" 3
+if dmesg | grep -q "irqhint: entry 5 .*skipped: device"; then
+    pass "invalid: skipped entry logged"
+else
+    fail "invalid: skipped entry logged"
+fi
 
-# 3. Table-level errors.
+# 3. Table-level errors.  An entry count past max_entries: the entries
+# that fit are read, and the good ones among them applied.
+ctl entry 13 $NET 2 2 1 0 1 0
 ctl header 200 127 32 4
 ctl gen 6
 update
 expect "num>max: read" "$(stat read)" 127
 expect "num>max: skipped_table" "$(stat skipped_table)" 73
+expect "num>max: applied" "$(stat applied)" 2
+expect "num>max: net msix 2 affinity" "$(affinity "$irq1")" 0
 ctl header 5 300 32 4
 update
 expect "max>window: read" "$(stat read)" 5

@@ -18,6 +18,7 @@
 #include "avic-tests.h"
 #include "memmap-tests.h"
 #include "gim-bench.h"
+#include "msibench-tests.h"
 
 #define V_DEV_A     0x40    /* guest A's assigned device (self-IPI) */
 #define V_A         0x41    /* ... as guest A sees it */
@@ -975,6 +976,7 @@ static const struct {
     AVIC_TESTS
     MEMMAP_TESTS
     GIM_BENCH_TESTS
+    MSIBENCH_TESTS
 };
 
 static const char *next_word(const char *s, char *buf, u32 size)
