@@ -3,7 +3,7 @@
 """Benchmark: the cost the irqhint observer adds to an MSI notification.
 
 A guest drives it, through guest-visible interfaces only: the test kernel
-of tests/guest/svm (built here with the host gcc), test "msi-bench"
+of tests/guest/svm (a test asset: scripts/test-assets.sh), test "msi-bench"
 (msibench.c), points edu's MSI at its LAPIC (held pending there by the
 task priority, so that delivering it is not timed) and writes edu's
 "raise interrupt" register in a loop (each write: msi_notify(), the
@@ -27,14 +27,13 @@ Usage: bench/msi-notify.py QEMU_BINARY [QEMUS_PER_SIDE [ROUNDS [CHUNKS]]]
 """
 
 import os
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 
-from irqhint.monitor import Monitor
+from irqhint.svm import configure
+from qemu.machine import QEMUMachine
 
 # The two sides: QEMU with and without the observer.
 ON_ARGS = ["-device", "irqhint"]
@@ -42,41 +41,27 @@ OFF_ARGS = []
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def build_kernel(work):
-    out = os.path.join(work, "build")
-    log = os.path.join(work, "build.log")
-    with open(log, "w") as f:
-        rc = subprocess.call(["make", "-s", "-C",
-                              os.path.join(ROOT, "tests/guest/svm"),
-                              "O=" + out], stdout=f, stderr=f)
-    if rc:
-        sys.stdout.write(open(log).read())
+def build_kernel(binary):
+    """The SVM test kernel, a test asset (scripts/test-assets.sh)."""
+    r = subprocess.run([os.path.join(ROOT, "scripts", "test-assets.sh"),
+                        os.path.dirname(os.path.abspath(binary)), "svm-tests.elf"],
+                       capture_output=True, text=True)
+    if r.returncode:
+        sys.stdout.write(r.stdout + r.stderr)
         sys.exit("msi-notify: could not build the test kernel")
-    return os.path.join(out, "svm-tests.elf")
+    return r.stdout.split()[-1]
 
 
 class Guest:
-    def __init__(self, name, binary, kernel, chunks, work, sockdir, extra):
+    def __init__(self, name, binary, kernel, chunks, work, extra):
         self.name = name
         self.serial = os.path.join(work, name + ".serial")
-        qmp = os.path.join(sockdir, name + ".qmp")
-        fw = os.path.join(os.path.dirname(binary),
-                          "qemu-bundle/usr/local/share/qemu")
-        for p in (self.serial, qmp):
-            if os.path.exists(p):
-                os.unlink(p)
-        args = [binary, "-machine", "pc", "-accel", "tcg", "-cpu", "qemu64",
-                "-m", "64", "-display", "none", "-nodefaults",
-                "-monitor", "none", "-no-reboot", "-L", fw,
-                "-kernel", kernel, "-append", f"msi-bench n={chunks}",
-                "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
-                "-device", "edu,addr=05.0",
-                "-serial", "file:" + self.serial,
-                "-qmp", f"unix:{qmp},server=on,wait=off", *extra]
-        self.err = open(os.path.join(work, name + ".stderr"), "w")
-        self.proc = subprocess.Popen(
-            args, stdin=subprocess.DEVNULL, stdout=self.err, stderr=self.err)
-        self.mon = Monitor(qmp, timeout=60, proc=self.proc)
+        # QEMU's launcher and QMP client (python/irqhint/svm.py sets the
+        # kernel's boot up).
+        self.vm = QEMUMachine(binary, name=name, base_temp_dir=work, log_dir=work)
+        configure(self.vm, kernel, self.serial, f"msi-bench n={chunks}", "qemu64",
+                  extra=["-device", "edu,addr=05.0", *extra])
+        self.vm.launch()
         self.pos = 0
 
     def line(self, prefix, timeout=120):
@@ -93,7 +78,7 @@ class Guest:
                     return ln
                 if "IDTS-RESULT: FAIL" in ln:
                     sys.exit(f"msi-notify: {self.name}: {ln}")
-            if self.proc.poll() is not None:
+            if not self.vm.is_running():
                 break
             time.sleep(0.01)
         sys.exit(f"msi-notify: {self.name}: no '{prefix}' line "
@@ -101,7 +86,7 @@ class Guest:
 
     def pin(self, cpu):
         """Every thread of QEMU onto host CPU CPU."""
-        for tid in os.listdir(f"/proc/{self.proc.pid}/task"):
+        for tid in os.listdir(f"/proc/{self.vm.get_pid()}/task"):
             try:
                 os.sched_setaffinity(int(tid), {cpu})
             except OSError:
@@ -109,22 +94,15 @@ class Guest:
 
     def round(self):
         """TSC ticks per MSI: the median difference of a round's chunks."""
-        self.mon.cmd("inject-nmi")
+        self.vm.cmd("inject-nmi")
         f = dict(w.split("=") for w in self.line("MSIB-ROUND").split()[2:])
         return int(f["diff"]) / int(f["writes"])
 
     def quit(self):
         try:
-            self.mon.cmd("quit")
-        except RuntimeError:
+            self.vm.shutdown()
+        except Exception:       # gone already: nothing to stop
             pass
-        self.mon.close()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.err.close()
 
 
 def mean_se(v):
@@ -139,9 +117,7 @@ def main():
     chunks = int(sys.argv[4]) if len(sys.argv) > 4 else 100
     work = os.path.join(os.path.dirname(binary), "irqhint-bench-msi-notify")
     os.makedirs(work, exist_ok=True)
-    kernel = build_kernel(work)
-    # UNIX socket paths must stay short: keep them in /tmp.
-    sockdir = tempfile.mkdtemp(prefix="msib-")
+    kernel = build_kernel(binary)
     cpu = max(os.sched_getaffinity(0))
     pairs = []
     per = {"on": [[] for _ in range(per_side)],
@@ -149,8 +125,7 @@ def main():
     try:
         for i in range(per_side):
             pairs.append({
-                name: Guest(f"{name}{i}", binary, kernel, chunks, work,
-                            sockdir, extra)
+                name: Guest(f"{name}{i}", binary, kernel, chunks, work, extra)
                 for name, extra in (("on", ON_ARGS), ("off", OFF_ARGS))})
         for p in pairs:
             for g in p.values():
@@ -167,7 +142,6 @@ def main():
         for p in pairs:
             for g in p.values():
                 g.quit()
-        shutil.rmtree(sockdir, True)
     med = {n: [statistics.median(v) for v in per[n]] for n in per}
     for i in range(per_side):
         print(f"QEMU pair {i}: TSC ticks per MSI (median of {rounds} "
