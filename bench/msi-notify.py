@@ -152,7 +152,7 @@ def main():
     se = ratio * ((on_se / on) ** 2 + (off_se / off) ** 2) ** 0.5
     added = (ratio - 1) * 100
     verdict = "meets" if added < 2 else "MISSES"
-    print(f"msi-notify: observer on/off ratio {ratio:.4f} "
+    print(f"msi-notify: with/without -device irqhint ratio {ratio:.4f} "
           f"({added:+.2f}% +- {se * 100:.2f}% added; {verdict} the < 2% "
           f"goal; guest-driven, {per_side}+{per_side} QEMUs x {rounds} "
           f"rounds x {chunks * 1000} MSIs; an MSI costs {off:.0f} TSC "
