@@ -168,8 +168,13 @@ def set_pam(vm, pam):
 
 
 def memmap_race(vm, kernel, serial, n, minimum):
-    """One boot of the race on VM (a QEMUMachine not yet launched)."""
-    configure(vm, kernel, serial, f"memmap n={n}", "qemu64", machine="q35",
+    """One boot of the race on VM (a QEMUMachine not yet launched).  The
+    kernel halts after its result ("halt") and QEMU is quit over QMP: a
+    guest that leaves through isa-debug-exit calls exit() in its vCPU
+    thread while the monitor may still be changing the memory map, and
+    QEMU then sometimes dies of SIGSEGV in its exit path (seen 1 in ~10
+    boots under load), which is not what this test is about."""
+    configure(vm, kernel, serial, f"memmap n={n} halt", "qemu64", machine="q35",
               extra=["-smp", "2"])
     vm.launch()
     try:
@@ -191,8 +196,8 @@ def memmap_race(vm, kernel, serial, n, minimum):
               f"(at least {minimum}, else the run proved nothing)")
     finally:
         stop(vm)
-    check(vm.exitcode() == PASS_STATUS, f"QEMU's exit status {vm.exitcode()} "
-          f"(expected {PASS_STATUS}: the kernel's own exit)")
+    check(vm.exitcode() == 0, f"QEMU's exit status {vm.exitcode()} (expected 0: "
+          "quit over QMP after the kernel's result)")
 
 
 def boot(qemu, kernel, workdir, name, append, cpu, extra=(), timeout=300):
