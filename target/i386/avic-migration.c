@@ -1,17 +1,13 @@
 /*
- * AVIC for nested SVM (TCG): the setup check and migration
- *
- * avic_setup_error() is what VMRUN (tcg/system/avic.c) checks of the
- * VMCB's AVIC setup, and what the destination of a migration checks of
- * the stream: it lives here, built with every accelerator, because the
- * stream is checked wherever it is loaded.
+ * AVIC for nested SVM (TCG): migration
  *
  * The AVIC setup checked at the last VMRUN travels in the "cpu/avic"
  * subsection of the CPU (target/i386/machine.c lists it), sent only while
  * a guest with AVIC runs, with a trap-style #VMEXIT not yet taken
- * (version 2).  The backing pages and tables themselves are guest RAM
- * and travel with it; what the backing page requests is looked at again
- * on the destination (a doorbell to itself).
+ * (version 2).  The destination checks it as VMRUN does (avic-setup.c).
+ * The backing pages and tables themselves are guest RAM and travel with
+ * it; what the backing page requests is looked at again on the
+ * destination (a doorbell to itself).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -19,40 +15,7 @@
 #include "qemu/osdep.h"
 #include "qemu/error-report.h"
 #include "cpu.h"
-#include "hw/intc/irq-post.h"
 #include "migration/vmstate.h"
-
-const char *avic_setup_error(CPUX86State *env, uint64_t bar, uint64_t backing,
-                             uint64_t logical, uint64_t physical,
-                             unsigned max_index)
-{
-    AddressSpace *as = cpu_get_address_space(env_cpu(env), X86ASIdx_MEM);
-    uint64_t limit = 1ULL << env_archcpu(env)->phys_bits;
-
-    if (!(env->hflags2 & HF2_NPT_MASK)) {
-        return "nested paging is off";
-    }
-    if ((bar | backing | logical | physical) & ~AVIC_ADDR_MASK) {
-        return "address not page-aligned";
-    }
-    if (bar >= limit || backing >= limit || logical >= limit ||
-        physical >= limit) {
-        return "address beyond the physical address width";
-    }
-    if (max_index > AVIC_PHYSICAL_MAX_INDEX_MASK) {
-        return "physical APIC ID table max index beyond 255";
-    }
-    if (!irq_post_is_ram(as, backing, TARGET_PAGE_SIZE, true)) {
-        return "backing page is not writable RAM";
-    }
-    if (!irq_post_is_ram(as, logical, TARGET_PAGE_SIZE, false)) {
-        return "logical APIC ID table is not RAM";
-    }
-    if (!irq_post_is_ram(as, physical, (max_index + 1) * 8, false)) {
-        return "physical APIC ID table is not RAM";
-    }
-    return NULL;
-}
 
 static bool avic_needed(void *opaque)
 {

@@ -86,11 +86,12 @@ bool irq_post_irr_read(const IrqPostIRR *irr,
 int irq_post_highest(const uint32_t words[IRQ_POST_IRR_WORDS]);
 
 /*
- * The doorbell of a CPU that runs guests from memory-resident IRRs (AVIC:
- * target/i386/tcg/system/avic.c registers it): make the vCPU whose host
- * APIC ID is @apic_id look at its backing page again.  A device (the AMD
- * IOMMU's guest mode) rings it for a running destination.  Returns false
- * when no CPU offers a doorbell or none has that APIC ID.  BQL held.
+ * The doorbell of a CPU that runs guests from memory-resident IRRs
+ * (AVIC: target/i386/tcg/system/avic-vapic.c registers it): make the
+ * vCPU whose host APIC ID is @apic_id look at its backing page again.
+ * A device (the AMD IOMMU's guest mode) rings it for a running
+ * destination.  Returns false when no CPU offers a doorbell or none has
+ * that APIC ID.  BQL held.
  */
 typedef bool IrqPostDoorbellFn(uint32_t apic_id);
 void irq_post_set_doorbell(IrqPostDoorbellFn *fn);
