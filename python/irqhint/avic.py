@@ -59,6 +59,7 @@ import tempfile
 import time
 
 from irqhint import l1
+from irqhint.guest import fw_dir
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 AVIC_DIR = os.path.join(REPO, "tests", "guest", "avic")
@@ -198,7 +199,7 @@ class Run:
         self.initrd = self.build_initrd(self.build_vmm())
 
     def firmware(self):
-        return self.a.fw or l1.fw_dir(self.a.qemu)
+        return self.a.fw or fw_dir(self.a.qemu)
 
     # --- QMP -------------------------------------------------------
     def query_avic(self):

@@ -55,6 +55,7 @@ import subprocess
 import time
 
 from irqhint import l1
+from irqhint.guest import fw_dir
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 EXIT_INTR = 0x60
@@ -161,7 +162,7 @@ class Run:
             args += ["-trace", f"enable={t}"]
         if a.trace:
             args += ["-D", os.path.join(a.dir, "trace.log")]
-        fw = a.fw or l1.fw_dir(a.qemu)
+        fw = a.fw or fw_dir(a.qemu)
         if fw:
             args += ["-L", fw]
         return args

@@ -11,7 +11,6 @@ lines the guest waits for ("go", the --sync handshake of avic-vmm and
 l1-vmm.sh).
 """
 
-import os
 import queue
 import shutil
 import tempfile
@@ -34,16 +33,6 @@ def machine(qemu, name, log_dir):
 
 def cleanup(tmp):
     shutil.rmtree(tmp, ignore_errors=True)
-
-
-def fw_dir(qemu):
-    """The firmware directory of the build QEMU belongs to, if any."""
-    d = os.path.dirname(os.path.abspath(qemu))
-    for c in (os.path.join(d, "qemu-bundle", "usr", "local", "share", "qemu"),
-              os.path.join(d, "pc-bios")):
-        if os.path.exists(os.path.join(c, "bios-256k.bin")):
-            return c
-    return None
 
 
 def configure(vm, args):
